@@ -1,0 +1,54 @@
+"""The few real differences between Keras 2 (TensorFlow 2.15) and Keras 3, in one place.
+
+Every other module writes plain Keras code (``from tensorflow import keras``, layers, ``Model``
+subclasses with a custom ``train_step``, ``tf.GradientTape``) and asks this module when the two
+versions disagree. See the setup page of the book for the two stacks.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import tensorflow as tf
+from tensorflow import keras
+
+KERAS_VERSION: str = version("keras")
+KERAS3: bool = int(KERAS_VERSION.split(".")[0]) >= 3
+
+__all__ = ["keras", "KERAS3", "KERAS_VERSION", "per_example_loss", "compute_loss",
+           "compute_metrics", "tf_privacy_available"]
+
+
+def per_example_loss(from_logits: bool = True) -> keras.losses.Loss:
+    """Sparse categorical cross-entropy that returns one loss per example (no reduction).
+
+    ``reduction="none"`` is accepted by both Keras 2 (``Reduction.NONE``) and Keras 3.
+    """
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="none")
+
+
+def compute_loss(model: keras.Model, x, y, y_pred, sample_weight=None) -> tf.Tensor:
+    """The compiled loss (plus regularisation) of ``model``, called the same way on both Kerases.
+
+    Keras 2.15 and Keras 3 both define ``Model.compute_loss``; Keras 3 adds a ``training``
+    argument and wants keywords, which Keras 2 also accepts.
+    """
+    return model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+
+def compute_metrics(model: keras.Model, x, y, y_pred, sample_weight=None) -> dict:
+    """Update the compiled metrics and return their current values as a dict.
+
+    Keras 3 counts the loss through ``compute_loss``; Keras 2 tracks it in ``compiled_loss``,
+    so this returns the same keys (``loss`` plus the compiled metrics) on both.
+    """
+    return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+def tf_privacy_available() -> bool:
+    """True when ``import tensorflow_privacy`` works (only on the pinned stack)."""
+    try:
+        import tensorflow_privacy  # noqa: F401
+    except Exception:  # noqa: BLE001 -- any import failure means "not available here"
+        return False
+    return True

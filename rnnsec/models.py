@@ -1,0 +1,149 @@
+"""Model builders used throughout the book.
+
+All classifiers output **logits** (the last ``Dense`` has no softmax), so losses are built with
+``from_logits=True``; Chapter 5.1 explains why the source article's softmax output plus
+``categorical_crossentropy`` is a common source of bugs in adversarial and private training.
+
+- ``sequence_classifier``: continuous sequences (row-wise digits, speech frames) -> class logits.
+  The source article's model is ``sequence_classifier((8, 8), 10)``: ``LSTM(64)`` then
+  ``Dense(10)``. Taught in Chapter 1.
+- ``text_classifier``: token ids -> ``Embedding`` -> RNN -> logits (Chapter 2.1, 2.2).
+- ``char_language_model``: characters -> next-character logits at every step (Chapter 2.2).
+
+``implementation="rnnsec"`` builds the same architecture from ``rnnsec.layers``, whose
+recurrent layers expose per-step pre-activations for fast per-example gradients (Chapter 3.2)
+and share Keras's weight layout.
+"""
+
+from __future__ import annotations
+
+from rnnsec._validate import check_choice, check_number
+from rnnsec.compat import keras
+
+CELLS = ("lstm", "gru", "simple_rnn")
+IMPLEMENTATIONS = ("keras", "rnnsec")
+
+__all__ = ["CELLS", "sequence_classifier", "text_classifier", "char_language_model",
+           "recurrent_layer"]
+
+
+def recurrent_layer(cell: str = "lstm", units: int = 64, *, return_sequences: bool = False,
+                    implementation: str = "keras", name: str | None = None) -> keras.layers.Layer:
+    """Return a recurrent layer by name.
+
+    Args:
+        cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
+        units: hidden size H (>= 1).
+        return_sequences: output every step ``[B, T, H]`` instead of the last ``[B, H]``.
+        implementation: ``"keras"`` (the framework's layers) or ``"rnnsec"`` (drop-in layers
+            from ``rnnsec.layers`` with the same weights layout).
+        name: layer name.
+    """
+    check_choice("cell", cell, CELLS)
+    check_number("units", units, low=1, integer=True)
+    check_choice("implementation", implementation, IMPLEMENTATIONS)
+    if implementation == "rnnsec":
+        from rnnsec import layers as rnnsec_layers
+
+        cls = rnnsec_layers.RECURRENT_LAYERS[cell]
+    else:
+        cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
+               "simple_rnn": keras.layers.SimpleRNN}[cell]
+    return cls(units, return_sequences=return_sequences, name=name)
+
+
+def sequence_classifier(input_shape: tuple[int, int], num_classes: int, *, cell: str = "lstm",
+                        units: int = 64, masking: bool = False, mask_value: float = 0.0,
+                        implementation: str = "keras", name: str | None = None) -> keras.Model:
+    """Recurrent classifier for continuous sequences: ``[B, T, D]`` -> logits ``[B, C]``.
+
+    Args:
+        input_shape: ``(T, D)``: steps and features per step; ``T`` may be None.
+        num_classes: number of classes C (>= 2).
+        cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
+        units: hidden size of the recurrent layer.
+        masking: add a ``Masking`` layer so padded steps (all features equal to ``mask_value``)
+            are skipped; use it for variable-length data such as JapaneseVowels.
+        mask_value: the padding value that ``masking`` skips.
+        implementation: ``"keras"`` or ``"rnnsec"`` (see ``recurrent_layer``).
+        name: model name.
+
+    Returns:
+        An uncompiled ``keras.Model`` whose output is logits.
+
+    The source article's model (Chapter 1, Chapter 5.1) is ``sequence_classifier((8, 8), 10)``.
+    """
+    _check_input_shape(input_shape)
+    check_number("num_classes", num_classes, low=2, integer=True)
+    inputs = keras.Input(shape=tuple(input_shape), name="sequence")  # [B, T, D]
+    h = keras.layers.Masking(mask_value=mask_value)(inputs) if masking else inputs
+    h = recurrent_layer(cell, units, implementation=implementation, name=cell)(h)  # [B, H]
+    logits = keras.layers.Dense(num_classes, name="logits")(h)  # [B, C]
+    return keras.Model(inputs, logits, name=name or f"{cell}_classifier")
+
+
+def text_classifier(vocab_size: int, num_classes: int = 2, *, embedding_dim: int = 64,
+                    units: int = 64, cell: str = "lstm", max_len: int | None = None,
+                    implementation: str = "keras", name: str | None = None) -> keras.Model:
+    """Text classifier: token ids ``[B, L]`` -> ``Embedding`` -> RNN -> logits ``[B, C]``.
+
+    Id 0 is padding and is masked (``mask_zero=True``); id 1 is the out-of-vocabulary token of
+    ``rnnsec.data.Tokenizer``.
+
+    Args:
+        vocab_size: number of token ids, padding and OOV included (>= 3).
+        num_classes: number of classes (>= 2).
+        embedding_dim: embedding size E.
+        units: hidden size of the recurrent layer.
+        cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
+        max_len: fixed sequence length L, or None for any length.
+        implementation: ``"keras"`` or ``"rnnsec"``.
+        name: model name.
+
+    Taught in Chapter 2.1 (attacks on text) and Chapter 2.2 (membership inference).
+    """
+    check_number("vocab_size", vocab_size, low=3, integer=True)
+    check_number("num_classes", num_classes, low=2, integer=True)
+    check_number("embedding_dim", embedding_dim, low=1, integer=True)
+    if max_len is not None:
+        check_number("max_len", max_len, low=1, integer=True)
+    inputs = keras.Input(shape=(max_len,), dtype="int32", name="tokens")  # [B, L]
+    h = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True,
+                               name="embedding")(inputs)  # [B, L, E]
+    h = recurrent_layer(cell, units, implementation=implementation, name=cell)(h)  # [B, H]
+    logits = keras.layers.Dense(num_classes, name="logits")(h)  # [B, C]
+    return keras.Model(inputs, logits, name=name or f"text_{cell}_classifier")
+
+
+def char_language_model(vocab_size: int, *, embedding_dim: int = 32, units: int = 128,
+                        cell: str = "lstm", implementation: str = "keras",
+                        name: str | None = None) -> keras.Model:
+    """Character language model: ids ``[B, T]`` -> next-character logits ``[B, T, V]``.
+
+    Args:
+        vocab_size: number of characters V (>= 2).
+        embedding_dim: character embedding size.
+        units: hidden size of the recurrent layer.
+        cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
+        implementation: ``"keras"`` or ``"rnnsec"``.
+        name: model name.
+
+    Used for canary exposure and secret extraction (Carlini et al. 2019), Chapter 2.2.
+    """
+    check_number("vocab_size", vocab_size, low=2, integer=True)
+    check_number("embedding_dim", embedding_dim, low=1, integer=True)
+    inputs = keras.Input(shape=(None,), dtype="int32", name="chars")  # [B, T]
+    h = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)  # [B, T, E]
+    h = recurrent_layer(cell, units, return_sequences=True, implementation=implementation,
+                        name=cell)(h)  # [B, T, H]
+    logits = keras.layers.Dense(vocab_size, name="logits")(h)  # [B, T, V]
+    return keras.Model(inputs, logits, name=name or f"char_{cell}_lm")
+
+
+def _check_input_shape(input_shape) -> None:
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2:
+        raise ValueError(f"input_shape must be (steps, features), got {input_shape!r}")
+    steps, features = input_shape
+    if steps is not None:
+        check_number("input_shape[0] (steps)", steps, low=1, integer=True)
+    check_number("input_shape[1] (features)", features, low=1, integer=True)
