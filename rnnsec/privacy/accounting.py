@@ -42,6 +42,7 @@ from rnnsec._validate import check_choice, check_number
 __all__ = [
     "PrivacyReport",
     "compute_epsilon",
+    "classic_rdp_to_dp",
     "noise_for_epsilon",
     "epsilon_per_epoch",
     "steps_for_epochs",

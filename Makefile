@@ -1,0 +1,90 @@
+# The two commands of the README (`make book`, `make test`) and the targets behind them.
+# Each creates what it needs: a pinned virtual environment (.venv) and, for the tests, a
+# current-stack one (.venv-current). See README.md and book/setup.md.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON_CURRENT ?= $(PYTHON)
+VENV := .venv
+VENV_CUR := .venv-current
+PIN := requirements/pinned.txt
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
+        check-notebooks execute bench lock clean
+
+help:
+	@echo "make book   build the HTML book into _build/html (pinned stack)"
+	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
+	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
+
+venv: $(VENV)/.installed
+venv-current: $(VENV_CUR)/.installed
+
+# The pinned stack: every package at the exact version of requirements/pinned.txt.
+$(VENV)/.installed: $(PIN) requirements/data.txt pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade "pip>=23.2"
+	$(VENV)/bin/python -m pip install -q -r $(PIN)
+	$(VENV)/bin/python -m pip install -q --no-deps -r requirements/data.txt
+	$(VENV)/bin/python -m pip install -q --no-deps -e .
+	$(VENV)/bin/python -c "import tensorflow_privacy, tensorflow as tf; \
+	    assert tf.__version__.startswith('2.15'), tf.__version__"
+	touch $@
+
+# The current stack: lower bounds only (newest TensorFlow, Keras 3, numpy 2).
+$(VENV_CUR)/.installed: requirements/current.in requirements/data.txt pyproject.toml
+	test -x $(VENV_CUR)/bin/python || $(PYTHON_CURRENT) -m venv $(VENV_CUR)
+	$(VENV_CUR)/bin/python -m pip install -q --upgrade "pip>=23.2"
+	$(VENV_CUR)/bin/python -m pip install -q -r requirements/current.in
+	$(VENV_CUR)/bin/python -m pip install -q --no-deps -r requirements/data.txt
+	$(VENV_CUR)/bin/python -m pip install -q --no-deps -e .
+	$(VENV_CUR)/bin/python -c "import keras, numpy; \
+	    assert keras.__version__ >= '3' and numpy.__version__ >= '2'"
+	touch $@
+
+book: $(VENV)/.installed check-notebooks
+	rm -rf _build/html
+	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+
+check-notebooks: $(VENV)/.installed
+	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
+
+test: lint test-pinned test-current nb-pinned nb-current
+	@echo "make test: all stages passed"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check rnnsec tests benchmarks
+
+test-pinned: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider
+
+test-current: $(VENV_CUR)/.installed
+	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider
+
+nb-pinned: $(VENV)/.installed check-notebooks
+	$(VENV)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+
+nb-current: $(VENV_CUR)/.installed
+	$(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+
+# Re-execute the notebooks in place (pinned stack) so their stored outputs are fresh.
+execute: $(VENV)/.installed
+	for nb in $(or $(NB),$(NOTEBOOKS)); do \
+	  $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; done
+
+bench: $(VENV)/.installed
+	for b in benchmarks/*.py; do $(VENV)/bin/python "$$b" || exit 1; done
+
+# Re-resolve the pinned lock from requirements/pinned.in (needs the network's registries).
+lock:
+	rm -rf /tmp/rnnsec-lock && $(PYTHON) -m venv /tmp/rnnsec-lock
+	/tmp/rnnsec-lock/bin/pip install -q -r requirements/pinned.in
+	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
+
+clean:
+	rm -rf _build $(VENV) $(VENV_CUR)

@@ -1,0 +1,34 @@
+"""Notebook helpers: glue outside IPython returns the value; names are validated."""
+
+import pytest
+
+from rnnsec import book
+
+
+def test_glue_outside_ipython_records_nothing_and_does_not_fail():
+    assert book.glue("clean_acc", 0.912) is None
+
+
+@pytest.mark.parametrize("name", ["", "has space", "a.b", 3])
+def test_glue_rejects_bad_names(name):
+    with pytest.raises(ValueError, match="name"):
+        book.glue(name, 1)
+
+
+def test_glue_records_like_myst_nb(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, raw, metadata: shown.append((obj, metadata)))
+    book.glue("acc", 0.5)
+    obj, metadata = shown[0]
+    assert obj == {book.GLUE_PREFIX + "text/plain": "0.5"}
+    assert metadata["scrapbook"] == {"name": "acc", "mime_prefix": book.GLUE_PREFIX}
+    InteractiveShell.clear_instance()
+
+
+def test_not_in_colab_here():
+    assert book.in_colab() is False
