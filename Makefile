@@ -58,7 +58,7 @@ test: lint test-pinned test-current nb-pinned nb-current
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check rnnsec tests benchmarks
+	$(VENV)/bin/ruff check rnnsec tests $(wildcard benchmarks/*.py)
 
 test-pinned: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnsec.data._common import SequenceDataset, package_file, pad_sequences, standardize, \
-    subsample
+from rnnsec.data._common import SequenceDataset, package_file, pad_sequences, standardize, subsample
 
 SKTIME_VERSION = "1.2.0"
 MAX_FRAMES = 29

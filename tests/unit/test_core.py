@@ -7,8 +7,13 @@ import pytest
 
 import rnnsec
 from rnnsec import config
-from rnnsec._validate import as_float_array, as_int_array, check_choice, check_number, \
-    check_same_length
+from rnnsec._validate import (
+    as_float_array,
+    as_int_array,
+    check_choice,
+    check_number,
+    check_same_length,
+)
 
 
 def test_version_is_a_release_string():
