@@ -140,3 +140,426 @@ def class_probabilities(probabilities, class_names, true_class: int | None = Non
     ax.set_xticks(range(len(p)), class_names, rotation=45, ha="right")
     ax.set(ylabel="probability", ylim=(0, 1), title=title)
     return fig
+
+
+# --- Differential privacy figures (Chapter 4.2) ------------------------------------------------
+
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _xy_pair(name: str, pair, positive_x: bool = False, positive_y: bool = False):
+    """Validate one ``(x, y)`` pair of equal-length, finite 1-D arrays; return it as arrays."""
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"{name} must be an (x, y) pair of arrays, got {type(pair).__name__}")
+    x = as_float_array(f"{name} x", pair[0], ndim=1)
+    y = as_float_array(f"{name} y", pair[1], ndim=1)
+    check_same_length(**{"x": x, "y": y})
+    if x.size == 0:
+        raise ValueError(f"{name} must hold at least one point")
+    for axis, arr, positive in (("x", x, positive_x), ("y", y, positive_y)):
+        if positive and np.any(arr <= 0):
+            raise ValueError(f"{name} {axis} values must be > 0 on a logarithmic axis, "
+                             f"got min {arr.min()}")
+    return x, y
+
+
+def _check_mapping(name: str, value) -> None:
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"{name} must be a non-empty dict of label -> data, got {value!r}")
+
+
+def privacy_curves(curves: dict, xlabel: str, ylabel: str = "epsilon", *, logx: bool = False,
+                   logy: bool = False, dashed=(), points: dict | None = None,
+                   hline: float | None = None, hline_label: str = "", ax=None,
+                   title: str = ""):
+    """Privacy quantities (y) against a parameter (x), one line per method.
+
+    Used for noise calibration (sigma against epsilon), composition (epsilon against the number
+    of mechanisms) and Renyi DP (epsilon against the order alpha).
+
+    Args:
+        curves: label -> ``(x, y)``, each curve with its own x values (1-D, same length,
+            finite; > 0 on a logarithmic axis).
+        xlabel, ylabel: axis labels, with units.
+        logx, logy: logarithmic x / y axis.
+        dashed: labels of curves to draw dashed (a bound outside its proven range, say).
+        points: label -> ``(x, y)`` numbers to mark with a large marker (e.g. the best order).
+        hline: y value of a dotted grey reference line (e.g. a target epsilon), or None.
+        hline_label: legend label of that line.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 4.2.
+    """
+    _check_mapping("curves", curves)
+    unknown = [label for label in dashed if label not in curves]
+    if unknown:
+        raise ValueError(f"dashed names curves that are not in curves: {unknown}")
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (label, pair) in enumerate(curves.items()):
+        x, y = _xy_pair(f"curves[{label!r}]", pair, positive_x=logx, positive_y=logy)
+        ax.plot(x, y, color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                markevery=max(1, len(x) // 8), ls="--" if label in dashed else "-",
+                label=label)
+    for j, (label, point) in enumerate((points or {}).items()):
+        if not isinstance(point, (tuple, list)) or len(point) != 2:
+            raise TypeError(f"points[{label!r}] must be an (x, y) pair of numbers, got {point!r}")
+        px, py = _xy_pair(f"points[{label!r}]", ([point[0]], [point[1]]),
+                          positive_x=logx, positive_y=logy)
+        ax.plot(px, py, ls="none", marker=MARKERS[(j + len(curves)) % 8], ms=10,
+                mfc="none", mew=2, color=PALETTE[(j + len(curves)) % 8], label=label)
+    if hline is not None:
+        ax.axhline(hline, ls=":", color="grey", label=hline_label or None)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def epsilon_vs_training(curves: dict, xlabel: str = "epoch", ylabel: str = "epsilon", *,
+                        target: float | None = None, target_label: str = "privacy budget",
+                        ax=None, title: str = ""):
+    """Epsilon spent over training: colour = setting (e.g. noise multiplier), style = accountant.
+
+    Args:
+        curves: setting label -> {method label -> ``(x, y)``}; every setting may use the same
+            method labels (drawn with the same line style and marker), and a method may have
+            fewer points than another (e.g. a slow accountant evaluated at a few epochs).
+        xlabel, ylabel: axis labels, with units.
+        target: y value of a dotted grey line (a privacy budget), or None.
+        target_label: legend label of that line.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure, with two legends (settings by colour, methods by line style). Chapter 4.2.
+    """
+    from matplotlib.lines import Line2D
+
+    _check_mapping("curves", curves)
+    methods: list[str] = []
+    for setting, by_method in curves.items():
+        _check_mapping(f"curves[{setting!r}]", by_method)
+        methods += [m for m in by_method if m not in methods]
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (setting, by_method) in enumerate(curves.items()):
+        for method, pair in by_method.items():
+            j = methods.index(method)
+            x, y = _xy_pair(f"curves[{setting!r}][{method!r}]", pair)
+            ax.plot(x, y, color=PALETTE[i % 8], ls=_LINESTYLES[j % 4], marker=MARKERS[j % 8],
+                    markevery=max(1, len(x) // 10), ms=5)
+    if target is not None:
+        ax.axhline(target, ls=":", color="grey")
+    colour_keys = [Line2D([], [], color=PALETTE[i % 8], lw=3) for i in range(len(curves))]
+    style_keys = [Line2D([], [], color="black", ls=_LINESTYLES[j % 4], marker=MARKERS[j % 8])
+                  for j in range(len(methods))]
+    style_labels = list(methods)
+    if target is not None:
+        style_keys.append(Line2D([], [], color="grey", ls=":"))
+        style_labels.append(target_label)
+    first = ax.legend(colour_keys, list(curves), loc="upper left", fontsize=8)
+    ax.add_artist(first)
+    ax.legend(style_keys, style_labels, loc="lower right", fontsize=8)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def mechanism_histograms(samples: dict, bins: int = 100, xlabel: str = "output",
+                         vlines: dict | None = None, ax=None, title: str = ""):
+    """Densities of a randomised mechanism's outputs on neighbouring datasets, overlaid.
+
+    Args:
+        samples: label (e.g. "M(D)") -> 1-D array of outputs; all share one set of bin edges.
+        bins: number of bins, >= 2.
+        xlabel: x-axis label, with units.
+        vlines: label -> x position of a vertical line (e.g. the true answers f(D), f(D')).
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 4.2.
+    """
+    from rnnsec._validate import check_number
+
+    _check_mapping("samples", samples)
+    check_number("bins", bins, low=2, integer=True)
+    arrays = {label: as_float_array(f"samples[{label!r}]", s, ndim=1)
+              for label, s in samples.items()}
+    if any(a.size == 0 for a in arrays.values()):
+        raise ValueError("every entry of samples must hold at least one output")
+    everything = np.concatenate(list(arrays.values()))
+    edges = np.linspace(everything.min(), everything.max(), bins + 1)  # [bins + 1]
+    fig, ax = _axes(ax, figsize=(6, 3.5))
+    for i, (label, arr) in enumerate(arrays.items()):
+        ax.hist(arr, bins=edges, density=True, histtype="stepfilled", alpha=0.35,
+                color=PALETTE[i % 8], edgecolor=PALETTE[i % 8], lw=1.5, label=label)
+    for j, (label, x) in enumerate((vlines or {}).items()):
+        check_number(f"vlines[{label!r}]", x)
+        ax.axvline(x, color=PALETTE[j % 8], ls=_LINESTYLES[(j + 1) % 4], lw=1.5, label=label)
+    ax.set(xlabel=xlabel, ylabel="density", title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def privacy_loss_histogram(losses, epsilon: float, bins: int = 100, ax=None, title: str = "",
+                           xlabel: str = "privacy loss ln(p_D(o) / p_D'(o))"):
+    """Histogram of privacy-loss samples (log count scale) with the epsilon threshold.
+
+    The bars beyond ``epsilon`` are drawn in a second colour and the legend gives their share
+    of all samples: the outputs on which the epsilon bound fails, whose weight delta pays for.
+
+    Args:
+        losses: 1-D array of privacy-loss values L(o), o drawn from M(D) (finite).
+        epsilon: the threshold to mark, >= 0.
+        bins: number of bins, >= 2.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+        xlabel: x-axis label.
+
+    Returns:
+        The figure. Chapter 4.2 (privacy loss random variable; Dwork & Roth 2014).
+    """
+    from rnnsec._validate import check_number
+
+    losses = as_float_array("losses", losses, ndim=1)
+    if losses.size == 0:
+        raise ValueError("losses must hold at least one value")
+    check_number("epsilon", epsilon, low=0)
+    check_number("bins", bins, low=2, integer=True)
+    low, high = float(losses.min()), float(max(losses.max(), epsilon))
+    width = (high - low) / bins or 1.0
+    # epsilon is a bin edge, so every bar lies wholly on one side of it
+    first = int(np.floor((low - epsilon) / width))
+    last = int(np.ceil((high - epsilon) / width))
+    edges = epsilon + width * np.arange(first, max(last, first + 1) + 1)  # [bins + 1 or so]
+    counts, _ = np.histogram(losses, bins=edges)
+    beyond = edges[:-1] >= epsilon
+    fig, ax = _axes(ax, figsize=(6, 3.5))
+    widths = np.diff(edges)
+    ax.bar(edges[:-1][~beyond], counts[~beyond], width=widths[~beyond], align="edge",
+           color=PALETTE[0], label=f"L <= epsilon ({np.mean(losses <= epsilon):.4%})")
+    ax.bar(edges[:-1][beyond], counts[beyond], width=widths[beyond], align="edge",
+           color=PALETTE[1], label=f"L > epsilon ({np.mean(losses > epsilon):.4%})")
+    ax.axvline(epsilon, color="black", ls="--", label=f"epsilon = {epsilon:g}")
+    ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel="number of outputs (log scale)", title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+# --- Secure multi-party computation figures (Chapter 3.3) ----------------------------------------
+
+
+def approximation_errors(x, exact, approximations: dict, *, function_label: str = "f(x)",
+                         xlabel: str = "x", floor: float = 1e-7, reference: float | None = None,
+                         reference_label: str = "", title: str = ""):
+    """A function's MPC approximations against the true function: values (left), errors (right).
+
+    Args:
+        x: 1-D grid of inputs (finite).
+        exact: the true function on the grid, same length as ``x``.
+        approximations: label -> 1-D approximation on the same grid (e.g. the ``approx`` of
+            :func:`rnnsec.mpc.approximation_error`), one curve per method or setting.
+        function_label: y label of the left panel, e.g. ``"sigmoid(x)"``.
+        xlabel: x label of both panels, with units.
+        floor: a logarithmic axis cannot show an error of 0, so errors below ``floor`` (> 0) are
+            drawn at ``floor`` and the right panel's axis starts there.
+        reference: y value (> 0) of a dotted grey line in the right panel (e.g. 2^-16, one
+            fixed-point unit), or None.
+        reference_label: legend label of that line.
+        title: figure title.
+
+    The left panel's y range is the true function's range plus a margin of a quarter of it, so an
+    approximation that runs away (a polynomial outside its interval) leaves that panel; the
+    right panel shows by how much. One legend below both panels names every curve.
+
+    Returns:
+        The figure. Chapter 3.3 (accuracy of CrypTen-style approximations; Knott et al. 2021).
+    """
+    from rnnsec._validate import check_number
+
+    x = as_float_array("x", x, ndim=1)
+    exact = as_float_array("exact", exact, ndim=1)
+    check_same_length(x=x, exact=exact)
+    if x.size < 2:
+        raise ValueError(f"x must hold at least 2 points, got {x.size}")
+    _check_mapping("approximations", approximations)
+    curves = {}
+    for label, approx in approximations.items():
+        approx = as_float_array(f"approximations[{label!r}]", approx, ndim=1)
+        check_same_length(x=x, **{f"approximations[{label!r}]": approx})
+        curves[label] = approx
+    check_number("floor", floor, low=0.0, low_open=True)
+    if reference is not None:
+        check_number("reference", reference, low=0.0, low_open=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    left.plot(x, exact, color="black", lw=2.5, label="exact")
+    every = max(1, x.size // 12)
+    for i, (label, approx) in enumerate(curves.items()):
+        style = dict(color=PALETTE[i % 8], marker=MARKERS[i % 8], markevery=every, ms=5,
+                     ls=_LINESTYLES[(i + 1) % 4], label=label)
+        left.plot(x, approx, **style)
+        right.plot(x, np.maximum(np.abs(approx - exact), floor), **style)
+    span = float(exact.max() - exact.min()) or 1.0
+    left.set_ylim(float(exact.min()) - span / 4, float(exact.max()) + span / 4)
+    left.set(xlabel=xlabel, ylabel=function_label, title="values")
+    if reference is not None:
+        right.axhline(reference, color="grey", ls=":", lw=1.5, label=reference_label or None)
+    right.set_yscale("log")
+    right.set_ylim(bottom=floor)
+    right.set(xlabel=xlabel, ylabel="absolute error (log scale)", title="error")
+    for ax in (left, right):
+        ax.grid(alpha=0.3, which="both")
+    # one legend for both panels, below them, so that it hides no curve
+    handles, labels = left.get_legend_handles_labels()
+    extra = [(h, lab) for h, lab in zip(*right.get_legend_handles_labels(), strict=True)
+             if lab not in labels]
+    handles += [h for h, _ in extra]
+    labels += [lab for _, lab in extra]
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3),
+               fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# --- Privacy leakage figures (Chapter 2.2) ----------------------------------------------------
+
+
+def _roc_points(label, value) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """(fpr, tpr, auc or None) from a RocResult, an AttackResult, MembershipScores or a pair."""
+    for attr in ("result", "roc"):
+        value = getattr(value, attr, value)
+    if hasattr(value, "fpr") and hasattr(value, "tpr"):
+        fpr, tpr = _xy_pair(f"curves[{label!r}]", (value.fpr, value.tpr))
+        return fpr, tpr, getattr(value, "auc", None)
+    fpr, tpr = _xy_pair(f"curves[{label!r}]", value)
+    return fpr, tpr, None
+
+
+def roc_curves(curves: dict, *, log_scale: bool = True, ax=None,
+               title: str = "Membership inference ROC"):
+    """ROC curves of membership attacks, on log-log axes by default (Carlini et al. 2022).
+
+    On log-log axes the low-FPR corner, where an attack is confidently right about a few
+    records, takes most of the figure; the dashed diagonal is random guessing. Points with
+    FPR or TPR 0 cannot be drawn on log axes and are left out.
+
+    Args:
+        curves: label -> a ``RocResult``, an ``AttackResult``, a ``MembershipScores`` or an
+            ``(fpr, tpr)`` pair of 1-D arrays in [0, 1]. The AUC, when known, joins the label.
+        log_scale: log-log axes (True) or linear ones.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 2.2.
+    """
+    _check_mapping("curves", curves)
+    fig, ax = _axes(ax, figsize=(5.2, 4.2))
+    smallest = 1.0
+    for i, (label, value) in enumerate(curves.items()):
+        fpr, tpr, area = _roc_points(label, value)
+        if np.any((fpr < 0) | (fpr > 1) | (tpr < 0) | (tpr > 1)):
+            raise ValueError(f"curves[{label!r}] rates must lie in [0, 1]")
+        name = label if area is None else f"{label} (AUC {area:.3f})"
+        ax.step(fpr, tpr, where="post", color=PALETTE[i % 8], ls=_LINESTYLES[i % 4], lw=1.8,
+                label=name)
+        if np.any(fpr > 0):
+            smallest = min(smallest, float(fpr[fpr > 0].min()))
+    low = smallest / 2 if log_scale else 0.0
+    grid = np.linspace(low, 1, 200) if not log_scale else np.logspace(np.log10(low), 0, 200)
+    ax.plot(grid, grid, color="grey", ls="--", lw=1, label="random guess")
+    if log_scale:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(low, 1)
+        ax.set_ylim(low, 1.05)
+    ax.set(xlabel="false positive rate" + (" (log scale)" if log_scale else ""),
+           ylabel="true positive rate" + (" (log scale)" if log_scale else ""), title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def exposure_vs_insertions(series: dict, max_exposure: float | None = None, ax=None,
+                           title: str = "Canary exposure against insertions"):
+    """Exposure (bits) of each canary against how often it was inserted, with the mean per count.
+
+    The x axis is symmetric-log so that never-inserted canaries (0) sit beside 1, 4, 16, 64.
+
+    Args:
+        series: label -> ``(insertions, exposures)``: one point per canary (insertions >= 0).
+        max_exposure: ``log2 |R|``, drawn as a dotted line (the exposure of a canary ranked
+            first), or None.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 2.2 (Carlini et al. 2019).
+    """
+    from rnnsec._validate import check_number
+
+    _check_mapping("series", series)
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (label, pair) in enumerate(series.items()):
+        reps, exposure = _xy_pair(f"series[{label!r}]", pair)
+        if np.any(reps < 0):
+            raise ValueError(f"series[{label!r}] insertions must be >= 0")
+        counts = np.unique(reps)
+        means = [exposure[reps == c].mean() for c in counts]
+        ax.scatter(reps, exposure, color=PALETTE[i % 8], marker=MARKERS[i % 8], alpha=0.6,
+                   label=f"{label}: one canary")
+        ax.plot(counts, means, color=PALETTE[i % 8], ls=_LINESTYLES[i % 4], lw=1.5,
+                label=f"{label}: mean")
+    if max_exposure is not None:
+        check_number("max_exposure", max_exposure, low=0, low_open=True)
+        ax.axhline(max_exposure, color="grey", ls=":", label=f"maximum ({max_exposure:.1f} bits)")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set(xlabel="insertions into the training text (symlog scale)",
+           ylabel="exposure (bits)", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def ranked_candidates(candidates, log_perplexities, planted=(), ax=None,
+                      title: str = "Beam search: most likely secrets"):
+    """Horizontal bars of extracted candidates' log-perplexities, best at the top.
+
+    Args:
+        candidates: the candidate secrets (strings), best first.
+        log_perplexities: their log-perplexities in bits (same length, finite).
+        planted: secrets that were really in the training data; their bars are highlighted.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 2.2.
+    """
+    names = [str(c) for c in candidates]
+    lp = as_float_array("log_perplexities", log_perplexities, ndim=1)
+    check_same_length(candidates=names, log_perplexities=lp)
+    if not names:
+        raise ValueError("candidates must hold at least one secret")
+    if isinstance(planted, str):
+        raise TypeError("planted must be a collection of secrets, not a single string")
+    planted = set(planted)
+    fig, ax = _axes(ax, figsize=(6, 0.35 * len(names) + 1.2))
+    colours = [PALETTE[1] if n in planted else PALETTE[0] for n in names]
+    positions = np.arange(len(names))[::-1]  # best at the top
+    ax.barh(positions, lp, color=colours)
+    ax.set_yticks(positions, names, fontfamily="monospace", fontsize=8)
+    ax.set(xlabel="log-perplexity (bits; lower = more likely)", title=title)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[1]),
+               plt.Rectangle((0, 0), 1, 1, color=PALETTE[0])]
+    ax.legend(handles, ["planted in the training text", "not planted"], fontsize=8,
+              loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
+    return fig

@@ -24,7 +24,7 @@ def load_digits_sequences(test_fraction: float = 0.2, seed: int = 0,
 
     Returns:
         A ``SequenceDataset``: float32 inputs in [0, 1] (pixel / 16), int64 labels 0-9; with
-        the defaults, 1,437 training and 360 test sequences.
+        the defaults, 1,438 training and 359 test sequences.
     """
     from sklearn.datasets import load_digits
 
