@@ -16,7 +16,7 @@ KERAS_VERSION: str = version("keras")
 KERAS3: bool = int(KERAS_VERSION.split(".")[0]) >= 3
 
 __all__ = ["keras", "KERAS3", "KERAS_VERSION", "per_example_loss", "compute_loss",
-           "compute_metrics", "tf_privacy_available"]
+           "track_loss", "compute_metrics", "tf_privacy_available"]
 
 
 def per_example_loss(from_logits: bool = True) -> keras.losses.Loss:
@@ -31,9 +31,26 @@ def compute_loss(model: keras.Model, x, y, y_pred, sample_weight=None) -> tf.Ten
     """The compiled loss (plus regularisation) of ``model``, called the same way on both Kerases.
 
     Keras 2.15 and Keras 3 both define ``Model.compute_loss``; Keras 3 adds a ``training``
-    argument and wants keywords, which Keras 2 also accepts.
+    argument and wants keywords, which Keras 2 also accepts. Only Keras 2 also updates the
+    ``loss`` that ``fit`` reports from here; use ``track_loss`` in a custom ``train_step``.
     """
     return model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+
+def track_loss(model: keras.Model, x, y, y_pred, per_example_losses: tf.Tensor) -> None:
+    """Update the ``loss`` that ``fit`` reports, from a custom ``train_step``.
+
+    Keras 3 updates its loss tracker in ``Model.train_step`` itself (not in ``compute_loss``),
+    so a custom step must update it: here with the mean of ``per_example_losses``, weighted by
+    the batch size. Keras 2 counts the loss in ``compiled_loss``, reached by ``compute_loss``.
+    """
+    tracker = getattr(model, "_loss_tracker", None)
+    if KERAS3 and tracker is not None:
+        count = tf.cast(tf.shape(per_example_losses)[0], tf.float32)
+        tracker.update_state(tf.math.divide_no_nan(tf.reduce_sum(per_example_losses), count),
+                             sample_weight=count)
+    else:
+        compute_loss(model, x, y, y_pred)
 
 
 def compute_metrics(model: keras.Model, x, y, y_pred, sample_weight=None) -> dict:

@@ -23,8 +23,8 @@ count the published numbers are reproduced (N=60000, batch 256, noise 1.1, 60 ep
 1e-5: classic 3.01, improved 2.597, PLD 2.382).
 
 Also here: the single Gaussian mechanism's noise for a given (epsilon, delta), classic and
-analytic (Balle & Wang 2018). Chapter 4 teaches all of this (4.2 the Gaussian mechanism, 4.3
-DP-SGD and its accounting).
+analytic (Balle & Wang 2018). Chapter 4.2 teaches all of this; Chapter 3.2 uses it to
+account for DP-SGD.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def sampling_rate(batch_size: int, n_examples: int) -> float:
     Returns:
         q in (0, 1].
 
-    Abadi et al. 2016, Section 3.1 ("lot" size L, q = L/N). Chapter 4.3.
+    Abadi et al. 2016, Section 3.1 ("lot" size L, q = L/N). Chapter 4.2.
     """
     check_number("n_examples", n_examples, low=1, integer=True)
     check_number("batch_size", batch_size, low=1, high=n_examples, integer=True)
@@ -129,7 +129,7 @@ def steps_for_epochs(n_examples: int, batch_size: int, epochs: float) -> int:
     Returns:
         The number of steps, >= 1.
 
-    Chapter 4.3.
+    Chapter 4.2.
     """
     check_number("n_examples", n_examples, low=1, integer=True)
     check_number("batch_size", batch_size, low=1, high=n_examples, integer=True)
@@ -183,7 +183,7 @@ def classic_rdp_to_dp(orders: np.ndarray, rdp: np.ndarray, delta: float) -> tupl
     Returns:
         (epsilon, best order).
 
-    Mironov 2017, "Renyi differential privacy", Proposition 3. Chapter 4.3.
+    Mironov 2017, "Renyi differential privacy", Proposition 3. Chapter 4.2.
     """
     orders = _check_orders(orders)
     rdp = np.asarray(rdp, dtype=np.float64)
@@ -216,7 +216,7 @@ def compute_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, d
         A :class:`PrivacyReport`.
 
     Abadi et al. 2016 (DP-SGD); Mironov, Talwar, Zhang 2019 (RDP of the sampled Gaussian).
-    Chapter 4.3.
+    Chapter 4.2.
     """
     _check_dp_sgd_args(noise_multiplier, sampling_rate, steps, delta)
     conversion = _resolve_conversion(accountant, conversion)
@@ -271,7 +271,7 @@ def noise_for_epsilon(target_epsilon: float, sampling_rate: float, steps: int, d
     Returns:
         The noise multiplier sigma (a float slightly above the exact optimum).
 
-    Chapter 4.3.
+    Chapter 4.2.
     """
     check_number("target_epsilon", target_epsilon, low=0, low_open=True)
     _check_dp_sgd_args(1.0, sampling_rate, steps, delta)
@@ -328,7 +328,7 @@ def epsilon_per_epoch(noise_multiplier: float, batch_size: int, n_examples: int,
     Returns:
         Array of shape [epochs] of epsilons, non-decreasing.
 
-    Chapter 4.3.
+    Chapter 4.2.
     """
     q = sampling_rate(batch_size, n_examples)
     check_number("epochs", epochs, low=1, integer=True)

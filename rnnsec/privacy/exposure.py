@@ -9,7 +9,7 @@ skew-normal fitted to a sample of reference log-perplexities extrapolates the ra
 
 This module is the math on numbers: it takes arrays of log-perplexities (lower = the model
 finds the sequence more likely) and secret *formats* such as ``"###-####"`` (``#`` = one
-digit). Scoring strings with a trained model lives with the models. Chapter 5 (memorisation
+digit). Scoring strings with a trained model lives with the models. Chapter 2.2 (memorisation
 and canaries) teaches it.
 """
 
@@ -85,7 +85,7 @@ def exposure_exact(canary_log_perplexity, reference_log_perplexities,
         Exposure in [0, log2(N + 1)]: a float, or shape [C] for an array input.
 
     Carlini, Liu, Erlingsson, Kos, Song 2019, "The Secret Sharer", Definition 3.
-    Chapter 5.
+    Chapter 2.2.
     """
     canary, scalar = _canaries(canary_log_perplexity)
     ref = np.sort(_references(reference_log_perplexities))  # [N]
@@ -142,7 +142,7 @@ def fit_skew_normal(reference_log_perplexities) -> SkewNormalFit:
         A :class:`SkewNormalFit`.
 
     Carlini et al. 2019, Section 4.3 (approximating exposure by distribution modelling).
-    Chapter 5.
+    Chapter 2.2.
     """
     ref = _references(reference_log_perplexities, MIN_REFERENCES_FOR_FIT)
     if np.ptp(ref) == 0:
@@ -169,7 +169,7 @@ def exposure_extrapolated(canary_log_perplexity,
     Returns:
         Exposure >= 0: a float, or shape [C] for an array input.
 
-    Carlini et al. 2019, "The Secret Sharer", Section 4.3. Chapter 5.
+    Carlini et al. 2019, "The Secret Sharer", Section 4.3. Chapter 2.2.
     """
     _canaries(canary_log_perplexity)  # validate before the (slower) fit
     return fit_skew_normal(reference_log_perplexities).exposure(canary_log_perplexity)
@@ -197,7 +197,7 @@ def secret_space(format: str) -> int:
     Returns:
         The size of the candidate set R (10^7 for ``"###-####"``).
 
-    Carlini et al. 2019, Section 3. Chapter 5.
+    Carlini et al. 2019, Section 3. Chapter 2.2.
     """
     return 10 ** _placeholders(format)
 
@@ -212,7 +212,7 @@ def format_secret(format: str, index: int) -> str:
     Returns:
         The secret, e.g. ``format_secret("###-####", 42) == "000-0042"``.
 
-    Chapter 5.
+    Chapter 2.2.
     """
     k = _placeholders(format)
     check_number("index", index, low=0, high=10**k - 1, integer=True)
@@ -231,7 +231,7 @@ def secret_index(format: str, secret: str) -> int:
     Returns:
         The index of the secret in the format's enumeration order.
 
-    Chapter 5.
+    Chapter 2.2.
     """
     _placeholders(format)
     if not isinstance(secret, str):
@@ -256,7 +256,7 @@ def enumerate_secrets(format: str, limit: int | None = None) -> list[str]:
     Returns:
         A list of min(limit, secret_space(format)) strings.
 
-    Carlini et al. 2019 (exact exposure enumerates the whole space). Chapter 5.
+    Carlini et al. 2019 (exact exposure enumerates the whole space). Chapter 2.2.
     """
     space = secret_space(format)
     if limit is None:
@@ -284,7 +284,7 @@ def random_secrets(format: str, n: int, seed: int | np.random.Generator,
     Returns:
         A list of n distinct secrets, in random order.
 
-    Carlini et al. 2019, Section 3 (canaries are random). Chapter 5.
+    Carlini et al. 2019, Section 3 (canaries are random). Chapter 2.2.
     """
     k = _placeholders(format)
     if k > MAX_PLACEHOLDERS:

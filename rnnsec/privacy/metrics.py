@@ -5,7 +5,7 @@ metrics here compare the scores with the truth (``is_member``). Carlini et al. 2
 inference attacks from first principles") argue for reporting the TPR at a low FPR (and the ROC
 on log-log axes) rather than only the AUC or accuracy, because an attack matters when it is
 *confidently* right about a few examples. Yeom et al. 2018 define the membership advantage
-``max_t TPR(t) - FPR(t)``. Pure NumPy; no model needed. Chapter 5 (membership inference)
+``max_t TPR(t) - FPR(t)``. Pure NumPy; no model needed. Chapter 2.2 (membership inference)
 teaches these metrics; ``rnnsec.privacy.attacks`` produces the scores.
 """
 
@@ -139,7 +139,7 @@ def roc_curve(scores, is_member) -> RocResult:
     Returns:
         A :class:`RocResult`.
 
-    Chapter 5.
+    Chapter 2.2.
     """
     s, m = _check_scores(scores, is_member)
     order = np.argsort(-s, kind="stable")  # [N], highest score first
@@ -162,7 +162,7 @@ def auc(scores, is_member) -> float:
     Returns:
         AUC in [0, 1]; 0.5 is random guessing.
 
-    Hanley & McNeil 1982 (AUC = Mann-Whitney statistic). Chapter 5.
+    Hanley & McNeil 1982 (AUC = Mann-Whitney statistic). Chapter 2.2.
     """
     return roc_curve(scores, is_member).auc
 
@@ -186,7 +186,7 @@ def tpr_at_fpr(scores, is_member, fpr: float) -> float:
     Returns:
         TPR in [0, 1].
 
-    Carlini et al. 2022, "Membership inference attacks from first principles". Chapter 5.
+    Carlini et al. 2022, "Membership inference attacks from first principles". Chapter 2.2.
     """
     check_number("fpr", fpr, low=0, high=1, low_open=True, high_open=True)
     return _tpr_at(roc_curve(scores, is_member), fpr)
@@ -202,7 +202,7 @@ def membership_advantage(scores, is_member) -> float:
         Advantage in [0, 1] (0 at the trivial thresholds; 1 for perfect separation).
 
     Yeom, Giacomelli, Fredrikson, Jha 2018, "Privacy risk in machine learning", Definition 4.
-    Chapter 5.
+    Chapter 2.2.
     """
     roc = roc_curve(scores, is_member)
     return float(np.max(roc.tpr - roc.fpr))
@@ -220,7 +220,7 @@ def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
     Returns:
         An :class:`AttackResult`.
 
-    Chapter 5.
+    Chapter 2.2.
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
