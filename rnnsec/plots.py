@@ -508,11 +508,13 @@ def exposure_vs_insertions(series: dict, max_exposure: float | None = None, ax=N
 
     _check_mapping("series", series)
     fig, ax = _axes(ax, figsize=(6, 3.8))
+    ticks: set[float] = set()
     for i, (label, pair) in enumerate(series.items()):
         reps, exposure = _xy_pair(f"series[{label!r}]", pair)
         if np.any(reps < 0):
             raise ValueError(f"series[{label!r}] insertions must be >= 0")
         counts = np.unique(reps)
+        ticks.update(counts.tolist())
         means = [exposure[reps == c].mean() for c in counts]
         ax.scatter(reps, exposure, color=PALETTE[i % 8], marker=MARKERS[i % 8], alpha=0.6,
                    label=f"{label}: one canary")
@@ -522,6 +524,8 @@ def exposure_vs_insertions(series: dict, max_exposure: float | None = None, ax=N
         check_number("max_exposure", max_exposure, low=0, low_open=True)
         ax.axhline(max_exposure, color="grey", ls=":", label=f"maximum ({max_exposure:.1f} bits)")
     ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(sorted(ticks), [f"{t:g}" for t in sorted(ticks)])
+    ax.set_xlim(-0.3, max(ticks) * 1.4 + 0.5)
     ax.set(xlabel="insertions into the training text (symlog scale)",
            ylabel="exposure (bits)", title=title)
     ax.grid(alpha=0.3, which="both")
@@ -559,7 +563,8 @@ def ranked_candidates(candidates, log_perplexities, planted=(), ax=None,
     ax.set(xlabel="log-perplexity (bits; lower = more likely)", title=title)
     handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[1]),
                plt.Rectangle((0, 0), 1, 1, color=PALETTE[0])]
+    # the best (shortest) bars are at the top, so the upper right corner is free
     ax.legend(handles, ["planted in the training text", "not planted"], fontsize=8,
-              loc="lower right")
+              loc="upper right")
     ax.grid(alpha=0.3, axis="x")
     return fig
