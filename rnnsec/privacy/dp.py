@@ -103,7 +103,8 @@ class DPModel(keras.Model):
         expected_batch_size: the divisor for data that ``fit`` does not sample itself (a
             ``tf.data`` pipeline, ``train_on_batch``); None divides by the number of units in
             each batch. ``fit(batches)`` with a :class:`Batches` sets it from the batches.
-        seed: seed of the noise and of the Poisson sampling (None: non-deterministic).
+        seed: seed of the noise and of the Poisson sampling (None: drawn from NumPy's global
+            generator, which ``rnnsec.set_seed`` seeds).
         general_method: for the general engine, ``"auto"``, ``"vectorized_map"`` or
             ``"map_fn"``.
 
@@ -132,12 +133,15 @@ class DPModel(keras.Model):
         self.expected_batch_size = (None if expected_batch_size is None
                                     else float(expected_batch_size))
         self.general_method = general_method
-        self.seed = seed
+        # seed=None draws the seed from NumPy's global generator, so that runs after
+        # rnnsec.set_seed repeat (and op determinism, which forbids non-deterministic TF
+        # generators, keeps working). Like TF Privacy, the noise comes from an ordinary
+        # pseudo-random generator: fine for teaching, not a cryptographic source.
+        self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else seed
         self.batches: Batches | None = None  # the Poisson batches of the last fit(x, y)
         self._divisor = self.expected_batch_size  # what the traced train step divides by
         self._fit_calls = 0
-        self._noise = (tf.random.Generator.from_non_deterministic_state() if seed is None
-                       else tf.random.Generator.from_seed(seed))
+        self._noise = tf.random.Generator.from_seed(self.seed)
         self._loss_fn = None
 
     def call(self, inputs, training=None):

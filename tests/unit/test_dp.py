@@ -246,3 +246,19 @@ def test_sample_weights_are_refused():
     dp_model.compile(optimizer="sgd", loss=LOSS)
     with pytest.raises(ValueError, match="sample_weight"):
         dp_model.fit(x, y, sample_weight=np.ones(len(y)), batch_size=4, verbose=0)
+
+
+def test_training_without_a_seed_repeats_after_set_seed_with_op_determinism_on():
+    import rnnsec
+
+    def run():
+        rnnsec.set_seed(11)  # turns on TensorFlow op determinism
+        x, y = _digits_like(16)
+        dp_model = dp.make_private(_model(), l2_norm_clip=1.0, noise_multiplier=1.0)
+        dp_model.compile(optimizer=_optimizer("sgd"), loss=LOSS)
+        dp_model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+        return dp_model.get_weights()
+
+    first, second = run(), run()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
