@@ -1,4 +1,4 @@
-"""DP training speed: rnnsec's engines vs non-private Keras and TF Privacy (Chapter 4.4).
+"""DP training speed: rnnsec's engines vs non-private Keras and TF Privacy (Chapter 3.2).
 
 For three models, measured side by side in one process, each trained with ``model.fit`` on the
 same data in fixed batches of 32, one example per clipping unit (32 microbatches for TF

@@ -37,20 +37,16 @@ def compute_loss(model: keras.Model, x, y, y_pred, sample_weight=None) -> tf.Ten
     return model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
 
 
-def track_loss(model: keras.Model, x, y, y_pred, per_example_losses: tf.Tensor) -> None:
-    """Update the ``loss`` that ``fit`` reports, from a custom ``train_step``.
+def track_loss(model: keras.Model, loss: tf.Tensor, batch_size) -> None:
+    """Count a batch's loss in the ``loss`` that ``fit`` reports, from a custom ``train_step``.
 
-    Keras 3 updates its loss tracker in ``Model.train_step`` itself (not in ``compute_loss``),
-    so a custom step must update it: here with the mean of ``per_example_losses``, weighted by
-    the batch size. Keras 2 counts the loss in ``compiled_loss``, reached by ``compute_loss``.
+    Call it after ``compute_loss``. Keras 2 has already counted the loss there (in
+    ``compiled_loss``); Keras 3 (3.15) counts it in ``Model.train_step`` itself, which a custom
+    step replaces, so here its loss tracker is updated with ``loss`` weighted by ``batch_size``.
     """
     tracker = getattr(model, "_loss_tracker", None)
     if KERAS3 and tracker is not None:
-        count = tf.cast(tf.shape(per_example_losses)[0], tf.float32)
-        tracker.update_state(tf.math.divide_no_nan(tf.reduce_sum(per_example_losses), count),
-                             sample_weight=count)
-    else:
-        compute_loss(model, x, y, y_pred)
+        tracker.update_state(loss, sample_weight=tf.cast(batch_size, tf.float32))
 
 
 def compute_metrics(model: keras.Model, x, y, y_pred, sample_weight=None) -> dict:

@@ -232,7 +232,8 @@ class DPModel(keras.Model):
         self.optimizer.apply_gradients(
             zip(grads, self.base_model.trainable_variables, strict=True))
         y_pred = result.predictions
-        compat.track_loss(self, x, y, y_pred, result.losses)
+        loss = compat.compute_loss(self, x, y, y_pred)  # Keras 2 counts it here
+        compat.track_loss(self, loss, tf.shape(y_pred)[0])
         return compat.compute_metrics(self, x, y, y_pred)
 
     def _denominator(self, norms: tf.Tensor) -> tf.Tensor:

@@ -1,0 +1,59 @@
+"""Adversarial robustness of recurrent networks: attacks, adversarial training, evaluation.
+
+- White-box attacks on continuous sequences: ``fgsm``, ``pgd`` (Chapter 2.1).
+- White-box attacks on text: ``embedding_fgm``, ``embedding_pgd`` (embedding space, Miyato et
+  al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1).
+- Black-box attacks, every query counted: ``simba``, ``greedy_word_substitution``,
+  ``transfer_attack`` (Chapter 2.1).
+- Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1).
+- Adversarial training with ``fit``: ``AdversarialTrainer`` (PGD, FGSM-RS, free, TRADES,
+  embedding AT/VAT) and ``CatastrophicOverfittingMonitor`` (Chapter 3.1).
+
+Every attack validates its inputs, never changes padded steps, and returns an ``AttackResult``.
+"""
+
+from rnnsec.adversarial.blackbox import (
+    LabelOracle,
+    QueryBudgetExceeded,
+    ScoreOracle,
+    TransferResult,
+    greedy_word_substitution,
+    simba,
+    transfer_attack,
+)
+from rnnsec.adversarial.evaluation import (
+    ATTACKS,
+    RobustnessCurve,
+    SanityCheck,
+    SanityReport,
+    robust_accuracy,
+    robustness_curve,
+    run_attack,
+    sanity_checks,
+)
+from rnnsec.adversarial.results import AttackResult
+from rnnsec.adversarial.text import (
+    TextModelParts,
+    embedding_fgm,
+    embedding_pgd,
+    nearest_neighbors,
+    split_text_model,
+    word_substitution,
+)
+from rnnsec.adversarial.training import (
+    METHODS,
+    AdversarialTrainer,
+    CatastrophicOverfittingMonitor,
+)
+from rnnsec.adversarial.whitebox import fgsm, pgd
+
+__all__ = [
+    "AttackResult", "fgsm", "pgd",
+    "embedding_fgm", "embedding_pgd", "word_substitution", "nearest_neighbors",
+    "split_text_model", "TextModelParts",
+    "simba", "greedy_word_substitution", "transfer_attack", "TransferResult",
+    "ScoreOracle", "LabelOracle", "QueryBudgetExceeded",
+    "ATTACKS", "run_attack", "robust_accuracy", "robustness_curve", "RobustnessCurve",
+    "sanity_checks", "SanityReport", "SanityCheck",
+    "METHODS", "AdversarialTrainer", "CatastrophicOverfittingMonitor",
+]

@@ -1,0 +1,190 @@
+"""White-box attacks on continuous sequences: FGSM/FGM and PGD (L-inf and L2).
+
+The attacker knows the model and follows the gradient of its loss with respect to the input
+sequence ``[B, T, D]``. The L2 norm is taken over the whole sequence of each example; padded
+steps (``mask == 0``) are never changed. Taught in Chapter 2.1 (White-box attacks on RNNs);
+the source article's FGSM cell is rebuilt on ``fgsm`` in Chapter 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from rnnsec._validate import check_number
+from rnnsec.adversarial._core import (
+    attack_succeeded,
+    batches,
+    check_attack_inputs,
+    check_batching,
+    check_norm,
+    cross_entropy,
+    finalize,
+    logits_of,
+    loss_and_grad_fn,
+    make_rng,
+    random_in_ball,
+    steepest_direction,
+)
+from rnnsec.adversarial.results import AttackResult, make_result
+
+__all__ = ["fgsm", "pgd"]
+
+
+def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None = None,
+         clip_max: float | None = None, mask=None, targeted: bool = False, *,
+         batch_size: int = 256, progress: bool = True) -> AttackResult:
+    """Fast gradient sign method: one step of size ``epsilon`` up the loss gradient.
+
+    ``x_adv = x + epsilon * sign(grad)`` for ``norm="inf"`` (Goodfellow et al. 2015) and
+    ``x_adv = x + epsilon * grad / ||grad||_2`` for ``norm="2"`` (the fast gradient method,
+    FGM), with the L2 norm taken over the whole sequence. The loss is cross-entropy on the
+    model's logits. A targeted attack steps *down* the loss of the target class.
+
+    Args:
+        model: a Keras model mapping ``[B, T, D]`` to logits ``[B, C]``.
+        x: clean inputs ``[B, T, D]``.
+        y: integer labels ``[B]`` in ``[0, C)`` (targets when ``targeted``).
+        epsilon: perturbation budget (>= 0) in the chosen norm, in input units.
+        norm: ``"inf"`` or ``"2"``.
+        clip_min, clip_max: valid input range (None = unbounded); ``x`` must lie inside it.
+        mask: ``[B, T]`` with 1 for real steps and 0 for padding, or None (all real).
+            Padded steps are never changed.
+        targeted: make the model predict ``y`` instead of moving it away from ``y``.
+        batch_size: examples per gradient computation.
+        progress: show a progress bar when there is more than one batch.
+
+    Returns:
+        An ``AttackResult`` (``queries`` is None: white-box).
+
+    Chapter 1 (the source article's attack) and Chapter 2.1.
+    """
+    x, y, mask, _ = _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask, targeted,
+                              batch_size, progress)
+    grad_fn = loss_and_grad_fn(model)
+    direction = -1.0 if targeted else 1.0
+    x_adv = np.empty_like(x)
+    pred_clean = np.empty(len(x), dtype=np.int64)
+    for s in batches(len(x), batch_size, progress, "fgsm"):
+        _, logits, grad = grad_fn(tf.constant(x[s]), tf.constant(y[s]), tf.constant(mask[s]))
+        pred_clean[s] = np.argmax(logits.numpy(), axis=1)
+        step = epsilon * direction * steepest_direction(grad.numpy(), norm)  # [b, T, D]
+        x_adv[s] = finalize(x[s], step, mask[s], clip_min, clip_max, epsilon, norm)
+    pred_adv = _predict(model, x_adv, batch_size)
+    return make_result("fgsm", x, x_adv, y, pred_clean, pred_adv, norm=norm, epsilon=epsilon,
+                       targeted=targeted)
+
+
+def pgd(model, x, y, epsilon: float, steps: int = 10, step_size: float | None = None,
+        norm: str = "inf", random_start: bool = True, targeted: bool = False,
+        clip_min: float | None = None, clip_max: float | None = None, mask=None,
+        restarts: int = 1, seed=None, *, batch_size: int = 256,
+        progress: bool = True) -> AttackResult:
+    """Projected gradient descent: ``steps`` gradient steps, each projected back into the ball.
+
+    Each step moves by ``step_size`` along the steepest-ascent direction of the cross-entropy
+    (sign of the gradient for L-inf, the gradient over its whole-sequence L2 norm for L2), then
+    projects onto the ``epsilon`` ball around ``x`` and clips to ``[clip_min, clip_max]``
+    (Madry et al. 2018; Kurakin et al. 2017 for the iterative method). With ``restarts > 1`` it
+    runs again from new random starts. Per example it returns the best iterate over all steps
+    and restarts: the first that succeeds, otherwise the one with the highest loss, so more
+    steps or restarts can only help the attacker (a sanity check of Carlini et al. 2019).
+
+    Args:
+        model: a Keras model mapping ``[B, T, D]`` to logits ``[B, C]``.
+        x: clean inputs ``[B, T, D]``.
+        y: integer labels ``[B]`` (targets when ``targeted``).
+        epsilon: ball radius (>= 0) in the chosen norm, in input units.
+        steps: gradient steps per restart (>= 1).
+        step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
+        norm: ``"inf"`` or ``"2"`` (over the whole sequence of each example).
+        random_start: start from a uniformly random point of the ball instead of ``x``.
+        targeted: make the model predict ``y``.
+        clip_min, clip_max: valid input range (None = unbounded).
+        mask: ``[B, T]``, 1 = real step, 0 = padding (never changed); None = all real.
+        restarts: number of random restarts (>= 1; > 1 needs ``random_start``).
+        seed: int, ``np.random.Generator``, or None (draw from NumPy's global state).
+        batch_size: examples attacked together.
+        progress: show a progress bar over batches.
+
+    Returns:
+        An ``AttackResult`` (``queries`` is None: white-box).
+
+    Chapter 2.1 (PGD) and Chapter 3.1 (PGD adversarial training).
+    """
+    x, y, mask, _ = _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask, targeted,
+                              batch_size, progress)
+    check_number("steps", steps, low=1, integer=True)
+    check_number("restarts", restarts, low=1, integer=True)
+    if not isinstance(random_start, bool):
+        raise TypeError(f"random_start must be True or False, got {random_start!r}")
+    if restarts > 1 and not random_start:
+        raise ValueError("restarts > 1 needs random_start=True (every restart would repeat "
+                         "the same deterministic attack)")
+    if step_size is None:
+        step_size = 2.5 * epsilon / steps
+    else:
+        check_number("step_size", step_size, low=0, low_open=True)
+    rng = make_rng(seed)
+    grad_fn = loss_and_grad_fn(model)
+    x_adv = np.empty_like(x)
+    pred_clean = np.empty(len(x), dtype=np.int64)
+    for s in batches(len(x), batch_size, progress, "pgd"):
+        pred_clean[s] = _predict(model, x[s], batch_size)
+        x_adv[s] = _pgd_batch(model, grad_fn, x[s], y[s], mask[s], epsilon, steps, step_size,
+                              norm, random_start, targeted, clip_min, clip_max, restarts, rng)
+    pred_adv = _predict(model, x_adv, batch_size)
+    return make_result("pgd", x, x_adv, y, pred_clean, pred_adv, norm=norm, epsilon=epsilon,
+                       targeted=targeted)
+
+
+def _pgd_batch(model, grad_fn, x, y, mask, epsilon, steps, step_size, norm, random_start,
+               targeted, clip_min, clip_max, restarts, rng) -> np.ndarray:
+    """PGD on one batch; returns the best iterate per example over steps and restarts."""
+    direction = -1.0 if targeted else 1.0
+    best = _Best(x)
+    y_t, mask_t = tf.constant(y), tf.constant(mask)
+    for _ in range(restarts):
+        start = random_in_ball(rng, x.shape, epsilon, norm, mask) if random_start else 0.0 * x
+        x_adv = finalize(x, start, mask, clip_min, clip_max, epsilon, norm)  # [b, T, D]
+        for _ in range(steps):
+            loss, logits, grad = grad_fn(tf.constant(x_adv), y_t, mask_t)
+            best.update(x_adv, logits.numpy(), direction * loss.numpy(), y, targeted)
+            delta = x_adv - x + step_size * direction * steepest_direction(grad.numpy(), norm)
+            x_adv = finalize(x, delta, mask, clip_min, clip_max, epsilon, norm)
+        logits = model(tf.constant(x_adv), training=False).numpy()
+        best.update(x_adv, logits, direction * cross_entropy(logits, y), y, targeted)
+    return best.x
+
+
+class _Best:
+    """Per-example best iterate: the first successful one, else the highest objective."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x.copy()
+        self.success = np.zeros(len(x), dtype=bool)
+        self.objective = np.full(len(x), -np.inf)
+
+    def update(self, x_adv, logits, objective, y, targeted) -> None:
+        success = attack_succeeded(np.argmax(logits, axis=1), y, targeted)
+        newly = success & ~self.success
+        better = ~success & ~self.success & (objective > self.objective)
+        take = newly | better
+        self.x[take] = x_adv[take]
+        self.objective[take] = objective[take]
+        self.success |= success
+
+
+def _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask, targeted, batch_size,
+              progress):
+    check_number("epsilon", epsilon, low=0)
+    check_norm(norm)
+    check_batching(batch_size, progress)
+    x, y, mask, classes = check_attack_inputs(model, x, y, targeted=targeted, mask=mask,
+                                              clip_min=clip_min, clip_max=clip_max)
+    return x, y, mask, classes
+
+
+def _predict(model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """Predicted classes ``[B]`` (inference mode)."""
+    return np.argmax(logits_of(model, x, batch_size), axis=1)

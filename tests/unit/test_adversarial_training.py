@@ -1,0 +1,205 @@
+"""Adversarial training with fit: AdversarialTrainer and CatastrophicOverfittingMonitor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnnsec import set_seed
+from rnnsec.adversarial import (
+    AdversarialTrainer,
+    CatastrophicOverfittingMonitor,
+    embedding_pgd,
+    pgd,
+)
+from rnnsec.compat import keras
+from rnnsec.models import sequence_classifier, text_classifier
+
+EPS = 0.4
+CELL = "simple_rnn"  # traces fastest; the monitor test trains an LSTM
+
+
+def robust_toy(n: int, seed: int):
+    """One robust feature (+-1, right 90% of the time) and many weak non-robust ones.
+
+    Feature 0 of every step is the label's sign (flipped for 10% of examples); features 1-3
+    are N(0.25 * sign, 1). A clean model also leans on the weak features, which an attack
+    of L-inf size 0.4 can flip; a robust model must rely on feature 0 (Tsipras et al. 2019).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    sign = (2 * y - 1).astype("float32")
+    x = rng.normal(0.0, 1.0, (n, 6, 4)) + 0.25 * sign[:, None, None]
+    flip = np.where(rng.uniform(size=n) < 0.9, 1.0, -1.0)
+    x[:, :, 0] = (sign * flip)[:, None]
+    return x.astype("float32"), y
+
+
+def _loss():
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return robust_toy(320, 0), robust_toy(200, 1)
+
+
+@pytest.fixture(scope="module")
+def clean_robust_accuracy(data):
+    (x, y), (xt, yt) = data
+    set_seed(0)
+    model = sequence_classifier((6, 4), 2, units=16, cell=CELL)
+    model.compile(keras.optimizers.Adam(0.01), _loss())
+    model.fit(x, y, epochs=6, batch_size=32, verbose=0)
+    result = pgd(model, xt, yt, EPS, steps=10, seed=0, progress=False)
+    assert result.clean_accuracy > 0.9  # the weak features make it better than 90% clean
+    return result.robust_accuracy
+
+
+@pytest.mark.parametrize(("method", "kwargs"), [
+    ("pgd", {"steps": 2}), ("fgsm_rs", {}), ("free", {"replays": 2}),
+    ("trades", {"steps": 2, "beta": 3.0}),
+])
+def test_adversarial_training_raises_robust_accuracy(data, clean_robust_accuracy, method,
+                                                     kwargs):
+    (x, y), (xt, yt) = data
+    set_seed(0)
+    model = sequence_classifier((6, 4), 2, units=16, cell=CELL)
+    at = AdversarialTrainer(model, method, EPS, **kwargs)
+    at.compile(keras.optimizers.Adam(0.01), _loss(), metrics=["accuracy"])
+    monitor = CatastrophicOverfittingMonitor(x[:64], y[:64], EPS, steps=3)
+    history = at.fit(x, y, epochs=at.epochs_for(6), batch_size=32, verbose=0,
+                     callbacks=[monitor]).history
+    assert not monitor.collapsed and history["pgd_accuracy"] == monitor.history
+    assert history["loss"][-1] > 0  # the loss is really logged (Keras 3 needs help there)
+    if method == "trades":
+        assert "trades_kl" in history
+    result = pgd(model, xt, yt, EPS, steps=10, seed=0, progress=False)  # the wrapped model
+    assert result.robust_accuracy > clean_robust_accuracy + 0.2
+    np.testing.assert_allclose(at.predict(xt, verbose=0), model.predict(xt, verbose=0))
+
+
+def test_epochs_for_divides_by_replays_only_for_free():
+    model = sequence_classifier((6, 4), 2, units=4)
+    assert AdversarialTrainer(model, "free", 0.1, replays=4).epochs_for(10) == 2
+    assert AdversarialTrainer(model, "pgd", 0.1).epochs_for(10) == 10
+
+
+@pytest.mark.parametrize("method", ["pgd", "fgsm_rs", "free", "trades"])
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_training_perturbations_stay_in_ball_range_and_off_padding(method, norm):
+    set_seed(1)
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (8, 5, 3)).astype("float32")
+    x[:, 3:] = 0.0  # the last two steps are padding (mask_value 0)
+    y = rng.integers(0, 2, 8)
+    model = sequence_classifier((5, 3), 2, units=4, masking=True)
+    at = AdversarialTrainer(model, method, 0.3, norm=norm, steps=3, clip_min=0.0, clip_max=1.0,
+                            mask_value=0.0)
+    xt, yt = tf.constant(x), tf.constant(y)
+    if method == "pgd":
+        x_adv = at._pgd_inputs(xt, yt)
+    elif method == "fgsm_rs":
+        x_adv = at._fgsm_rs_inputs(xt, yt)
+    else:
+        x_adv = at._finish(xt, tf.random.normal(xt.shape), at._step_mask(xt))
+    delta = (x_adv.numpy() - x).reshape(8, -1)
+    size = np.abs(delta).max(1) if norm == "inf" else np.sqrt((delta ** 2).sum(1))
+    assert np.all(size <= 0.3 + 1e-5)
+    assert x_adv.numpy().min() >= 0.0 and x_adv.numpy().max() <= 1.0
+    np.testing.assert_array_equal(x_adv.numpy()[:, 3:], 0.0)
+
+
+@pytest.fixture(scope="module")
+def text_data():
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(2, 40, (500, 8))
+    for i, length in enumerate(rng.integers(4, 9, 500)):
+        tokens[i, length:] = 0
+    pos, neg = ((tokens >= 2) & (tokens < 12)).sum(1), ((tokens >= 12) & (tokens < 22)).sum(1)
+    return tokens[pos != neg], (pos > neg).astype(int)[pos != neg]
+
+
+def _train_text(tokens, labels, method):
+    set_seed(0)
+    model = text_classifier(40, 2, embedding_dim=8, units=8, cell=CELL)
+    trainer = model if method is None else AdversarialTrainer(model, method, 1.5)
+    trainer.compile(keras.optimizers.Adam(0.03), _loss())
+    history = trainer.fit(tokens[:300], labels[:300], epochs=6, batch_size=32, verbose=0)
+    robust = embedding_pgd(model, tokens[300:], labels[300:], 1.5, steps=5, seed=0,
+                           progress=False).robust_accuracy
+    return robust, history.history
+
+
+@pytest.fixture(scope="module")
+def text_clean_robust_accuracy(text_data):
+    return _train_text(*text_data, None)[0]
+
+
+@pytest.mark.parametrize("method", ["embedding_at", "embedding_vat"])
+def test_embedding_adversarial_training_raises_embedding_robustness(
+        text_data, text_clean_robust_accuracy, method):
+    robust, history = _train_text(*text_data, method)
+    extra = {"embedding_at": "adv_loss", "embedding_vat": "vat_kl"}[method]
+    assert extra in history and history[extra][-1] >= 0 and history["loss"][-1] > 0
+    assert robust > text_clean_robust_accuracy + 0.05
+
+
+class _Sabotage(keras.callbacks.Callback):
+    """Scrambles the recurrent weights at the end of one epoch (a simulated collapse)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            target = self.model.base_model
+            rng = np.random.default_rng(0)
+            target.set_weights([rng.normal(0, 3, w.shape) for w in target.get_weights()])
+
+
+def test_monitor_stops_at_collapse_and_restores_best_weights(data):
+    (x, y), _ = data
+    set_seed(0)
+    model = sequence_classifier((6, 4), 2, units=16)
+    at = AdversarialTrainer(model, "fgsm_rs", EPS)
+    at.compile(keras.optimizers.Adam(0.01), _loss())
+    monitor = CatastrophicOverfittingMonitor(x[:100], y[:100], EPS, steps=5, max_drop=0.2)
+    history = at.fit(x, y, epochs=6, batch_size=32, verbose=0,
+                     callbacks=[_Sabotage(2), monitor]).history
+    assert monitor.collapsed and monitor.stopped_epoch == 2
+    assert len(history["loss"]) == 3 and history["pgd_accuracy"] == monitor.history
+    restored = pgd(model, x[:100], y[:100], EPS, steps=5, seed=0, progress=False)
+    assert restored.robust_accuracy == pytest.approx(max(monitor.history))
+    assert monitor.best_epoch in (0, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "name"), [
+    ({"method": "madry"}, ValueError, "method"),
+    ({"epsilon": -0.1}, ValueError, "epsilon"),
+    ({"steps": 0}, ValueError, "steps"),
+    ({"replays": 0}, ValueError, "replays"),
+    ({"norm": "1"}, ValueError, "norm"),
+    ({"beta": -1.0}, ValueError, "beta"),
+    ({"step_size": 0.0}, ValueError, "step_size"),
+    ({"clip_min": 1.0, "clip_max": 0.0}, ValueError, "clip_min"),
+    ({"method": "embedding_at"}, ValueError, "Embedding"),
+])
+def test_trainer_rejects_bad_arguments(kwargs, error, name):
+    model = sequence_classifier((6, 4), 2, units=4)
+    with pytest.raises(error, match=name):
+        AdversarialTrainer(model, **{"epsilon": 0.1, **kwargs})
+
+
+def test_trainer_and_monitor_reject_bad_inputs():
+    with pytest.raises(TypeError, match="model"):
+        AdversarialTrainer(lambda x: x, "pgd", 0.1)
+    x, y = robust_toy(10, 0)
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        CatastrophicOverfittingMonitor(x, y[:5], 0.1)
+    with pytest.raises(ValueError, match="max_drop"):
+        CatastrophicOverfittingMonitor(x, y, 0.1, max_drop=0.0)
+    with pytest.raises(ValueError, match="epsilon"):
+        CatastrophicOverfittingMonitor(x, y, -0.1)
