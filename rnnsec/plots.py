@@ -568,3 +568,442 @@ def ranked_candidates(candidates, log_perplexities, planted=(), ax=None,
               loc="upper right")
     ax.grid(alpha=0.3, axis="x")
     return fig
+
+
+# --- DP training figures (Chapter 3.2) --------------------------------------------------------
+
+
+def gradient_norm_histogram(norms: dict, clip: float | None = None, bins: int = 40, ax=None,
+                            title: str = "Per-example gradient norms"):
+    """Histograms of per-example gradient L2 norms on a logarithmic axis, one per label.
+
+    Args:
+        norms: label -> 1-D array of norms (finite, > 0), e.g. one entry per training stage.
+        clip: draw the clipping norm C as a dashed vertical line (and give the share of norms
+            above it per label in the legend), or None.
+        bins: number of logarithmically spaced bins (>= 2), shared by all histograms.
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 3.2 (where to clip).
+    """
+    from rnnsec._validate import check_number
+
+    _check_mapping("norms", norms)
+    check_number("bins", bins, low=2, integer=True)
+    if clip is not None:
+        check_number("clip", clip, low=0, low_open=True)
+    arrays = {}
+    for label, values in norms.items():
+        arr = as_float_array(f"norms[{label!r}]", values, ndim=1)
+        if arr.size == 0 or np.any(arr <= 0):
+            raise ValueError(f"norms[{label!r}] must hold at least one norm, all > 0 "
+                             f"(a logarithmic axis)")
+        arrays[label] = arr
+    low = min(a.min() for a in arrays.values())
+    high = max(a.max() for a in arrays.values())
+    if clip is not None:
+        low, high = min(low, clip), max(high, clip)
+    edges = np.geomspace(low / 1.05, high * 1.05, bins + 1)
+    fig, ax = _axes(ax, figsize=(6, 3.6))
+    for i, (label, arr) in enumerate(arrays.items()):
+        text = label if clip is None else f"{label} ({np.mean(arr > clip):.0%} above C)"
+        ax.hist(arr, bins=edges, histtype="stepfilled", alpha=0.35, color=PALETTE[i % 8],
+                edgecolor=PALETTE[i % 8], linewidth=1.5, label=text)
+    if clip is not None:
+        ax.axvline(clip, color="black", ls="--", label=f"clipping norm C = {clip:g}")
+    ax.set_xscale("log")
+    ax.set(xlabel="L2 norm of one example's gradient (log scale)", ylabel="examples",
+           title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def privacy_utility(series: dict, labels: dict | None = None, baseline: float | None = None,
+                    baseline_label: str = "non-private", chance: float | None = None, ax=None,
+                    xlabel: str = "epsilon (delta fixed; log scale)",
+                    ylabel: str = "test accuracy", title: str = "Privacy-utility trade-off"):
+    """Test accuracy (y) against epsilon (x) of DP training runs, one line per sweep.
+
+    Args:
+        series: sweep label -> ``(epsilons, accuracies)`` (epsilons > 0, accuracies in [0, 1]),
+            e.g. ``{"noise sweep, C = 1": (eps, acc), "clip sweep, sigma = 1": ...}``.
+        labels: sweep label -> one text per point (e.g. ``"sigma=2"``) written beside it.
+        baseline: accuracy of non-private training, drawn as a dotted line, or None.
+        baseline_label: legend label of that line.
+        chance: chance accuracy, drawn as a grey dash-dot line, or None.
+        ax: axes to draw on, or None for a new figure.
+        xlabel, ylabel, title: axis labels (with units) and figure title.
+
+    Returns:
+        The figure. Chapter 3.2.
+    """
+    _check_mapping("series", series)
+    labels = labels or {}
+    unknown = [k for k in labels if k not in series]
+    if unknown:
+        raise ValueError(f"labels names series that are not in series: {unknown}")
+    for name, value in (("baseline", baseline), ("chance", chance)):
+        if value is not None and not (np.isfinite(value) and 0 <= value <= 1):
+            raise ValueError(f"{name} must be an accuracy in [0, 1], got {value!r}")
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (name, pair) in enumerate(series.items()):
+        eps, acc = _xy_pair(f"series[{name!r}]", pair, positive_x=True)
+        if np.any((acc < 0) | (acc > 1)):
+            raise ValueError(f"series[{name!r}] accuracies must lie in [0, 1]")
+        order = np.argsort(eps)
+        ax.plot(eps[order], acc[order], color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                ls=_LINESTYLES[i % 4], label=name)
+        texts = labels.get(name)
+        if texts is not None:
+            if len(texts) != len(eps):
+                raise ValueError(f"labels[{name!r}] needs one text per point ({len(eps)}), "
+                                 f"got {len(texts)}")
+            for x, y, text in zip(eps, acc, texts, strict=True):
+                left = i % 2 == 1  # alternate sides so sweeps that share an x stay readable
+                ax.annotate(str(text), (x, y), textcoords="offset points",
+                            xytext=(-5 if left else 4, 4), ha="right" if left else "left",
+                            fontsize=7, color=PALETTE[i % 8])
+    if baseline is not None:
+        ax.axhline(baseline, ls=":", color="black", label=baseline_label)
+    if chance is not None:
+        ax.axhline(chance, ls="-.", color="grey", label="chance")
+    ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def loss_along_directions(steps, curves: dict, epsilon: float | None = None, ax=None,
+                          xlabel: str = "step size t (L-inf, input units)",
+                          ylabel: str = "cross-entropy loss", title: str = "Loss landscape"):
+    """Loss (y) at ``x + t * d`` against the step ``t`` (x), one curve per direction ``d``.
+
+    A 1-D curve is drawn as it is; a 2-D array ``[examples, steps]`` is drawn as its median
+    with the band between the 25th and 75th percentiles, so one unusual example cannot hide
+    the typical shape.
+
+    Args:
+        steps: step sizes ``t`` (1-D, increasing), in input units of the direction's norm.
+        curves: direction label -> losses ``[steps]`` or ``[examples, steps]`` (finite).
+        epsilon: the attack budget, drawn as a dotted vertical line, or None.
+        ax: axes to draw on, or None for a new figure.
+        xlabel, ylabel, title: axis labels (with units) and figure title.
+
+    Returns:
+        The figure. Chapter 4.1 (loss along the gradient-sign and a random direction).
+    """
+    _check_mapping("curves", curves)
+    t = as_float_array("steps", steps, ndim=1)
+    if len(t) < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError("steps must hold at least two strictly increasing step sizes")
+    if epsilon is not None:
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)):
+            raise TypeError(f"epsilon must be a number or None, got {type(epsilon).__name__}")
+        if not np.isfinite(epsilon) or epsilon < 0:
+            raise ValueError(f"epsilon must be a finite number >= 0, got {epsilon!r}")
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (label, values) in enumerate(curves.items()):
+        arr = as_float_array(f"curves[{label!r}]", values, ndim=(1, 2))
+        if arr.shape[-1] != len(t):
+            raise ValueError(f"curves[{label!r}] needs one loss per step ({len(t)}) in its "
+                             f"last axis, got shape {arr.shape}")
+        color, marker = PALETTE[i % 8], MARKERS[i % 8]
+        if arr.ndim == 2:
+            low, mid, high = np.percentile(arr, [25, 50, 75], axis=0)
+            ax.fill_between(t, low, high, color=color, alpha=0.2, linewidth=0)
+            label = f"{label} (median, 25-75%)"
+        else:
+            mid = arr
+        ax.plot(t, mid, color=color, marker=marker, markevery=max(1, len(t) // 8),
+                label=label)
+    if epsilon is not None:
+        ax.axvline(epsilon, color="black", ls=":", label=f"epsilon = {epsilon:g}")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def bounds_vs_epsilon(epsilons, lower, upper, exact=None, ax=None, *, logy: bool = True,
+                      logx: bool = False,
+                      lower_label: str = "attack (lower bound)",
+                      upper_label: str = "certificate (upper bound)",
+                      xlabel: str = "epsilon (L-inf, input units)",
+                      ylabel: str = "worst-case loss", title: str = "Lower and upper bounds"):
+    """Lower bounds (attacks) and upper bounds (certificates) of the inner maximum vs epsilon.
+
+    The true worst-case value lies in the shaded band between the two curves; where it is
+    known in closed form it can be drawn too.
+
+    Args:
+        epsilons: budgets (1-D, increasing, >= 0).
+        lower: attack values, one per budget (finite).
+        upper: certified bounds, one per budget; each must be >= the matching ``lower``.
+        exact: the exact worst case, one per budget, or None.
+        ax: axes to draw on, or None for a new figure.
+        logy: logarithmic y axis (then every value must be > 0).
+        logx: logarithmic x axis (then every epsilon must be > 0).
+        lower_label, upper_label: legend labels.
+        xlabel, ylabel, title: axis labels (with units) and figure title.
+
+    Returns:
+        The figure. Chapter 4.1 (attacks versus interval bound propagation).
+    """
+    eps = as_float_array("epsilons", epsilons, ndim=1)
+    if len(eps) < 1 or np.any(eps < 0) or np.any(np.diff(eps) <= 0):
+        raise ValueError("epsilons must be >= 0 and strictly increasing")
+    lo = as_float_array("lower", lower, ndim=1)
+    hi = as_float_array("upper", upper, ndim=1)
+    check_same_length(epsilons=eps, lower=lo, upper=hi)
+    if np.any(hi < lo - 1e-9 * np.maximum(1.0, np.abs(lo))):
+        raise ValueError("upper must be >= lower at every epsilon (a certificate below an "
+                         "attack means a bug)")
+    series = {lower_label: lo, upper_label: hi}
+    if exact is not None:
+        ex = as_float_array("exact", exact, ndim=1)
+        check_same_length(epsilons=eps, exact=ex)
+        series["exact"] = ex
+    if logy and any(np.any(v <= 0) for v in series.values()):
+        raise ValueError("with logy=True every value must be > 0")
+    if logx and np.any(eps <= 0):
+        raise ValueError("with logx=True every epsilon must be > 0")
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    ax.fill_between(eps, lo, hi, color="grey", alpha=0.2, linewidth=0,
+                    label="where the true worst case lies")
+    for i, (label, values) in enumerate(series.items()):
+        ax.plot(eps, values, color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                ls=_LINESTYLES[i % 4], label=label)
+    if logy:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def audit_bounds(runs: dict, *, ax=None, ylabel: str = "epsilon (delta fixed)",
+                 title: str = "Accountant's epsilon and the audit's lower bound"):
+    """Per training run: the accountant's epsilon (upper bound) over the audit's lower bound.
+
+    Each run is one x position. A bar from the lower bound up to the accountant's epsilon
+    shows the gap that the audit could not close; a run without a finite epsilon (non-private
+    training) gets an upward arrow at the top of the axes instead of a bar end.
+
+    Args:
+        runs: run label -> ``(accountant_epsilon, lower_bounds)`` where ``accountant_epsilon``
+            is > 0 (``inf`` for non-private training) and ``lower_bounds`` maps an audit's
+            label (e.g. ``"one run"``) to its lower bound (finite, >= 0). Every run must name
+            the same audits, and no lower bound may exceed its run's epsilon (that would be a
+            bug in the training code or the accounting, not a figure to draw).
+        ax: axes to draw on, or None for a new figure.
+        ylabel, title: y-axis label (with units) and figure title.
+
+    Returns:
+        The figure. Chapter 6.1 (Jagielski et al. 2020; Steinke, Nasr, Jagielski 2023).
+    """
+    _check_mapping("runs", runs)
+    audit_names = None
+    parsed = []
+    for label, value in runs.items():
+        if not isinstance(value, tuple | list) or len(value) != 2:
+            raise TypeError(f"runs[{label!r}] must be (accountant_epsilon, lower_bounds), "
+                            f"got {type(value).__name__}")
+        upper, lowers = float(value[0]), value[1]
+        if not upper > 0:  # also catches NaN
+            raise ValueError(f"runs[{label!r}] accountant epsilon must be > 0 (inf allowed), "
+                             f"got {value[0]!r}")
+        _check_mapping(f"runs[{label!r}] lower_bounds", lowers)
+        if audit_names is None:
+            audit_names = list(lowers)
+        elif list(lowers) != audit_names:
+            raise ValueError(f"every run must name the same audits {audit_names}, "
+                             f"runs[{label!r}] names {list(lowers)}")
+        for name, lb in lowers.items():
+            lb = float(lb)
+            if not (np.isfinite(lb) and lb >= 0):
+                raise ValueError(f"runs[{label!r}] lower bound {name!r} must be finite and "
+                                 f">= 0, got {lb!r}")
+            if lb > upper:
+                raise ValueError(f"runs[{label!r}] lower bound {name!r} = {lb:g} exceeds the "
+                                 f"accountant's epsilon {upper:g}: a bug, not a result")
+        parsed.append((str(label), upper, {k: float(v) for k, v in lowers.items()}))
+    finite = [u for _, u, _ in parsed if np.isfinite(u)]
+    highest = max(finite + [lb for _, _, lows in parsed for lb in lows.values()] + [1.0])
+    top = 1.25 * highest
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    xs = np.arange(len(parsed))
+    width = 0.7 / len(audit_names)
+    for j, name in enumerate(audit_names):
+        offsets = xs - 0.35 + width * (j + 0.5)
+        for k, (_, upper, lows) in enumerate(parsed):
+            lb, hi = lows[name], (upper if np.isfinite(upper) else top)
+            ax.bar(offsets[k], hi - lb, bottom=lb, width=width * 0.9, color=PALETTE[j % 8],
+                   alpha=0.2, edgecolor=PALETTE[j % 8], label=None if k else
+                   f"{name}: gap the audit cannot close")
+            ax.plot(offsets[k], lb, marker=MARKERS[j % 8], color=PALETTE[j % 8], ms=8, ls="",
+                    label=None if k else f"{name}: audit lower bound")
+    for k, (_, upper, _) in enumerate(parsed):
+        if np.isfinite(upper):
+            ax.hlines(upper, xs[k] - 0.4, xs[k] + 0.4, color="black", lw=2,
+                      label=None if k != _finite_index(parsed) else "accountant's epsilon")
+        else:
+            ax.annotate("no DP: epsilon = inf", (xs[k], top), xytext=(xs[k], 0.8 * top),
+                        ha="center", fontsize=8,
+                        arrowprops={"arrowstyle": "->", "color": "black"})
+    ax.set_xticks(xs, [label for label, _, _ in parsed])
+    ax.set(ylabel=ylabel, title=title, ylim=(0, top))
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def _finite_index(parsed) -> int:
+    """Index of the first run with a finite epsilon (-1 if none); a helper of audit_bounds."""
+    return next((k for k, (_, upper, _) in enumerate(parsed) if np.isfinite(upper)), -1)
+
+
+def tradeoff_scatter(rows: dict, x: str, ys, *, labels: dict | None = None,
+                     references: dict | None = None, title: str = ""):
+    """One panel per metric in ``ys`` against metric ``x``, one marker per model.
+
+    Shows where each model (standard, adversarially trained, DP, ...) sits between
+    robustness, accuracy and privacy leakage (Chapter 2.3).
+
+    Args:
+        rows: model name -> dict of metric name -> finite value (every row names ``x`` and
+            every metric of ``ys``).
+        x: the metric on the horizontal axis of every panel (e.g. ``"robust_accuracy"``).
+        ys: the metrics, one panel each (non-empty sequence of names).
+        labels: metric name -> axis label with units; missing names label themselves.
+        references: metric name -> value drawn as a dashed line (e.g. AUC 0.5 of guessing)
+            in the panels whose vertical axis is that metric.
+        title: figure title.
+
+    Returns:
+        The figure.
+    """
+    _check_mapping("rows", rows)
+    ys = [ys] if isinstance(ys, str) else list(ys)
+    if not ys:
+        raise ValueError("ys must name at least one metric")
+    labels, references = labels or {}, references or {}
+    for name, row in rows.items():
+        if not isinstance(row, dict):
+            raise TypeError(f"rows[{name!r}] must be a dict of metric -> value, "
+                            f"got {type(row).__name__}")
+        for metric in (x, *ys):
+            if metric not in row:
+                raise ValueError(f"rows[{name!r}] has no metric {metric!r} (has {sorted(row)})")
+            if not np.isfinite(float(row[metric])):
+                raise ValueError(f"rows[{name!r}][{metric!r}] must be finite, got "
+                                 f"{row[metric]!r}")
+    fig, axes = plt.subplots(1, len(ys), figsize=(4.2 * len(ys), 3.6), squeeze=False,
+                             constrained_layout=True)
+    for ax, metric in zip(axes[0], ys, strict=True):
+        for i, (name, row) in enumerate(rows.items()):
+            ax.plot(float(row[x]), float(row[metric]), ls="", marker=MARKERS[i % 8], ms=9,
+                    color=PALETTE[i % 8], label=str(name))
+        if metric in references:
+            ax.axhline(float(references[metric]), color="gray", ls="--", lw=1,
+                       label=f"reference ({float(references[metric]):g})")
+        ax.set(xlabel=labels.get(x, x), ylabel=labels.get(metric, metric))
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def clean_vs_robust(results: dict, *, attack_label: str = "PGD", chance: float | None = None,
+                    ax=None, ylabel: str = "test accuracy",
+                    title: str = "Clean and robust accuracy"):
+    """Grouped bars: clean and robust accuracy of each model (adversarial training results).
+
+    Args:
+        results: model label -> ``(clean_accuracy, robust_accuracy)``, each in [0, 1], e.g.
+            ``{"standard": (0.91, 0.21), "PGD-AT": (0.92, 0.66)}``.
+        attack_label: name of the attack that measured robust accuracy (legend text).
+        chance: chance accuracy, drawn as a grey dash-dot line, or None.
+        ax: axes to draw on, or None for a new figure.
+        ylabel, title: axis label and figure title.
+
+    Returns:
+        The figure. Chapters 3.1 and 5.1.
+    """
+    _check_mapping("results", results)
+    values = {}
+    for name, pair in results.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"results[{name!r}] must be a (clean, robust) pair, got {pair!r}")
+        acc = as_float_array(f"results[{name!r}]", pair, ndim=1)
+        if np.any((acc < 0) | (acc > 1)):
+            raise ValueError(f"results[{name!r}] accuracies must lie in [0, 1], got {pair!r}")
+        values[name] = acc
+    if chance is not None and not (np.isfinite(chance) and 0 <= chance <= 1):
+        raise ValueError(f"chance must be an accuracy in [0, 1], got {chance!r}")
+    fig, ax = _axes(ax, figsize=(max(4.5, 1.2 * len(values) + 2), 3.6))
+    pos = np.arange(len(values))
+    width = 0.38
+    for j, (label, hatch) in enumerate((("clean", ""), (f"robust ({attack_label})", "//"))):
+        heights = [acc[j] for acc in values.values()]
+        bars = ax.bar(pos + (j - 0.5) * width, heights, width, color=PALETTE[j], hatch=hatch,
+                      edgecolor="white", label=label)
+        for bar, h in zip(bars, heights, strict=True):
+            ax.annotate(f"{h:.0%}", (bar.get_x() + bar.get_width() / 2, h),
+                        textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
+    if chance is not None:
+        ax.axhline(chance, ls="-.", color="grey", label="chance")
+    ax.set_xticks(pos)
+    ax.set_xticklabels(list(values), fontsize=8)
+    ax.set(ylabel=ylabel, title=title, ylim=(0, 1.1))
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8, loc="upper right", ncol=3)
+    return fig
+
+
+def overfitting_monitor(series: dict, stopped: dict | None = None, ax=None,
+                        xlabel: str = "epoch", ylabel: str = "accuracy on a training slice",
+                        title: str = "Catastrophic-overfitting monitor"):
+    """Per-epoch accuracies of adversarial training runs, with detected collapses marked.
+
+    Args:
+        series: label -> per-epoch values in [0, 1] (e.g. the monitor's ``history`` of PGD
+            accuracy, or the training log's FGSM accuracy); epochs are numbered from 1.
+        stopped: label -> epoch (0-based, as ``CatastrophicOverfittingMonitor.stopped_epoch``)
+            at which a collapse was detected, or None; drawn as a cross.
+        ax: axes to draw on, or None for a new figure.
+        xlabel, ylabel, title: axis labels and figure title.
+
+    Returns:
+        The figure. Chapter 3.1.
+    """
+    _check_mapping("series", series)
+    stopped = stopped or {}
+    unknown = [k for k in stopped if k not in series]
+    if unknown:
+        raise ValueError(f"stopped names series that are not in series: {unknown}")
+    fig, ax = _axes(ax, figsize=(6, 3.6))
+    for i, (name, values) in enumerate(series.items()):
+        acc = as_float_array(f"series[{name!r}]", values, ndim=1)
+        if acc.size == 0 or np.any((acc < 0) | (acc > 1)):
+            raise ValueError(f"series[{name!r}] must hold at least one accuracy in [0, 1]")
+        epochs = np.arange(1, acc.size + 1)
+        ax.plot(epochs, acc, color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                ls=_LINESTYLES[i % 4], label=name)
+        at = stopped.get(name)
+        if at is not None:
+            if not isinstance(at, (int, np.integer)) or not 0 <= at < acc.size:
+                raise ValueError(f"stopped[{name!r}] must be an epoch index in [0, {acc.size}), "
+                                 f"got {at!r}")
+            ax.plot(at + 1, acc[at], marker="X", ms=12, color="black", ls="none",
+                    label=f"collapse detected ({name})")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
