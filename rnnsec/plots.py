@@ -1007,3 +1007,45 @@ def overfitting_monitor(series: dict, stopped: dict | None = None, ax=None,
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig
+
+
+def success_vs_queries(series: dict, reference: dict | None = None, ax=None,
+                       xlabel: str = "query budget per example (model evaluations)",
+                       ylabel: str = "attack success rate",
+                       title: str = "Black-box attack success against its query budget"):
+    """Success rate (y) of query-based attacks against the query budget (x).
+
+    Args:
+        series: label -> ``(budgets, success rates)`` (budgets >= 0, rates in [0, 1]), e.g.
+            from ``np.mean(result.success & (result.queries <= q))`` for each budget ``q``.
+        reference: label -> one success rate drawn as a horizontal dashed line (e.g. the
+            white-box attack at the same epsilon), or None.
+        ax: axes to draw on, or None for a new figure.
+        xlabel, ylabel, title: axis labels (with units) and figure title.
+
+    Returns:
+        The figure. Guo et al. 2019 (SimBA); Chapter 2.1.
+    """
+    _check_mapping("series", series)
+    reference = reference or {}
+    if not isinstance(reference, dict):
+        raise TypeError("reference must be a dict of label -> rate, got "
+                        f"{type(reference).__name__}")
+    fig, ax = _axes(ax)
+    for i, (name, pair) in enumerate(series.items()):
+        budgets, rates = _xy_pair(f"series[{name!r}]", pair)
+        if np.any(budgets < 0):
+            raise ValueError(f"series[{name!r}] budgets must be >= 0")
+        if np.any((rates < 0) | (rates > 1)):
+            raise ValueError(f"series[{name!r}] success rates must lie in [0, 1]")
+        order = np.argsort(budgets)
+        ax.plot(budgets[order], rates[order], color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                markevery=max(1, len(budgets) // 10), label=name)
+    for j, (name, rate) in enumerate(reference.items(), start=len(series)):
+        if not (isinstance(rate, (int, float, np.floating)) and 0 <= rate <= 1):
+            raise ValueError(f"reference[{name!r}] must be a success rate in [0, 1], got {rate!r}")
+        ax.axhline(float(rate), ls="--", color=PALETTE[j % 8], label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
