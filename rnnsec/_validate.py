@@ -91,6 +91,13 @@ def as_int_array(name: str, value, *, ndim=None, low=None, high=None) -> np.ndar
     return arr
 
 
+def readonly_float_array(value) -> np.ndarray:
+    """A float64 copy of ``value`` that cannot be written to (for arrays held by results)."""
+    arr = np.array(value, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
 def check_same_length(**arrays) -> int:
     """Check that all arrays have the same first dimension; return it."""
     lengths = {k: len(v) for k, v in arrays.items()}

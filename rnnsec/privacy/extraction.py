@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from rnnsec._validate import check_number
+from rnnsec._validate import check_number, readonly_float_array
 from rnnsec.privacy.exposure import (
     PLACEHOLDER,
     fit_skew_normal,
@@ -497,7 +497,7 @@ def canary_exposures(model, vocab, canaries: Sequence, *, exact: bool | None = N
 
 def _exact_exposures(model, vocab, prefix: str, fmt: str, secrets: list[str],
                      batch_size: int) -> list[ExposureResult]:
-    everything = _readonly(secret_log_perplexities(model, vocab, prefix, fmt,
+    everything = readonly_float_array(secret_log_perplexities(model, vocab, prefix, fmt,
                                                    batch_size=batch_size))  # [|R|]
     ordered = np.sort(everything)
     space = everything.size
@@ -527,14 +527,8 @@ def _extrapolated_exposures(model, vocab, prefix: str, fmt: str, secrets: list[s
     refs = lps[len(secrets):]
     fit = fit_skew_normal(refs)
     return [ExposureResult(prefix, secret, fmt, float(lp), float(fit.exposure(lp)),
-                           "extrapolated", space, None, _readonly(refs))
+                           "extrapolated", space, None, readonly_float_array(refs))
             for secret, lp in zip(secrets, lps[: len(secrets)], strict=True)]
-
-
-def _readonly(arr: np.ndarray) -> np.ndarray:
-    arr = np.array(arr, dtype=np.float64)
-    arr.setflags(write=False)
-    return arr
 
 
 # --- extraction ----------------------------------------------------------------------------
@@ -617,4 +611,4 @@ def beam_search_extract(model, vocab, prefix: str, secret_format: str, *,
     order = np.lexsort((np.arange(len(total)), total))
     chars = vocab.chars
     candidates = tuple("".join(chars[c] for c in row) for row in chosen[order])
-    return ExtractionResult(prefix, secret_format, candidates, _readonly(total[order]))
+    return ExtractionResult(prefix, secret_format, candidates, readonly_float_array(total[order]))

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnsec._validate import as_float_array, as_int_array, check_number, check_same_length
+from rnnsec._validate import (
+    as_float_array,
+    as_int_array,
+    check_number,
+    check_same_length,
+    readonly_float_array,
+)
 
 __all__ = [
     "RocResult",
@@ -29,12 +35,6 @@ __all__ = [
 ]
 
 DEFAULT_FPRS = (0.001, 0.01, 0.1)
-
-
-def _readonly(x: np.ndarray) -> np.ndarray:
-    x = np.array(x, dtype=np.float64)
-    x.setflags(write=False)
-    return x
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +150,8 @@ def roc_curve(scores, is_member) -> RocResult:
     tpr = np.r_[0.0, tp / m.sum()]
     fpr = np.r_[0.0, fp / (~m).sum()]
     thresholds = np.r_[np.inf, s[last_of_run]]
-    return RocResult(fpr=_readonly(fpr), tpr=_readonly(tpr), thresholds=_readonly(thresholds))
+    return RocResult(fpr=readonly_float_array(fpr), tpr=readonly_float_array(tpr),
+                     thresholds=readonly_float_array(thresholds))
 
 
 def auc(scores, is_member) -> float:
