@@ -20,22 +20,15 @@ from rnnsec.adversarial import (
     split_text_model,
     transfer_attack,
 )
-from rnnsec.models import sequence_classifier, text_classifier
+from rnnsec.models import text_classifier
 
 TOL = 1e-5
 
 
 @pytest.fixture(scope="module")
-def toy():
-    """A small LSTM trained to tell which of 3 features has the largest mean over 6 steps."""
-    set_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (300, 6, 3)).astype("float32")
-    y = x.mean(axis=1).argmax(axis=1)
-    model = sequence_classifier((6, 3), 3, units=16)
-    model.compile(tf.keras.optimizers.Adam(0.02),
-                  tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x[:200], y[:200], epochs=30, batch_size=32, verbose=0)
+def toy(trained_toy_lstm):
+    """The shared toy LSTM (tests/unit/conftest.py)."""
+    model, x, y = trained_toy_lstm
     return model, x, y
 
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rnnsec import set_seed
 from rnnsec.adversarial import (
     fgsm,
     pgd,
@@ -17,20 +16,12 @@ from rnnsec.adversarial import (
     sanity_checks,
 )
 from rnnsec.compat import keras
-from rnnsec.models import sequence_classifier
 
 
 @pytest.fixture(scope="module")
-def toy():
-    """A small LSTM trained to tell which of 3 features has the largest mean over 6 steps."""
-    set_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (300, 6, 3)).astype("float32")
-    y = x.mean(axis=1).argmax(axis=1)
-    model = sequence_classifier((6, 3), 3, units=16)
-    model.compile(keras.optimizers.Adam(0.02),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x[:200], y[:200], epochs=30, batch_size=32, verbose=0)
+def toy(trained_toy_lstm):
+    """The shared toy LSTM (tests/unit/conftest.py)."""
+    model, x, y = trained_toy_lstm
     return model, x[200:250], y[200:250]
 
 
