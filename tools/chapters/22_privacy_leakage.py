@@ -23,7 +23,7 @@ models, in two forms:
   say a phone number, can reproduce it when prompted with the words that preceded it
   {cite}`carlini2019secret,carlini2021extracting`.
 
-All models here are trained without any defence; Part IV shows what differential privacy buys
+All models here are trained without any defence; Chapter 6.1 shows what differential privacy buys
 against exactly these attacks.
 
 ```{admonition} Learning objectives
@@ -51,7 +51,7 @@ After this chapter you can
 - **Attacker's capability:** unlimited queries and enough computation to train a handful of
   models of the target's size.
 - **Out of scope here:** white-box attacks on gradients, poisoning the training data to make
-  it leak more, and every defence (differential privacy is Part IV).
+  it leak more, and every defence (differential privacy: Chapters 3.2 and 6.1).
 ```
 """),
 code("""

@@ -13,17 +13,21 @@ md(r"""
 Chapters 3.2 and 4.2 trained recurrent networks with DP-SGD and let an accountant certify an
 $\epsilon$. A certificate is a promise about the worst case; this chapter measures what it
 changes in practice. We train the same small LSTM three times (without privacy, at
-$\epsilon \approx 8$ and at $\epsilon \approx 2$), attack each model, and then turn the attack
-around into an **audit**: an experiment whose outcome proves, with stated confidence, that
-$\epsilon$ is *at least* some number {cite}`jagielski2020auditing,steinke2023privacy`. The
-accountant's $\epsilon$ is an upper bound, the audit's is a lower bound, and the gap between
-them is the subject of the last section.
+$\epsilon \approx 8$ and at $\epsilon \approx 2$) and attack each model; we repeat the canary
+experiment of Chapter 2.2 on a character language model trained with and without DP; and then
+we turn the attack around into an **audit**: an experiment whose outcome proves, with stated
+confidence, that $\epsilon$ is *at least* some number
+{cite}`jagielski2020auditing,steinke2023privacy`. The accountant's $\epsilon$ is an upper
+bound, the audit's is a lower bound, and the gap between them is the subject of the last
+section.
 
 ```{admonition} Learning objectives
 :class: tip
 After this chapter you can
 - measure membership advantage, AUC and the true positive rate at 1% false positives of a
   model before and after DP training, and read the privacy-utility cost beside them;
+- measure how DP-SGD changes the exposure of canaries inserted into a language model's
+  training text, and whether beam search still extracts them;
 - run a one-run privacy audit (Steinke, Nasr, Jagielski 2023) with random canaries and state
   what its lower bound means;
 - explain why audits of DP-SGD with a black-box attacker give lower bounds far below the
@@ -33,19 +37,22 @@ After this chapter you can
 ```{admonition} Threat model of this chapter
 :class: important
 - **Attacker's goal:** tell whether a given record (a digit, or a planted canary) was in the
-  training set (membership inference); the auditor plays this attacker on purpose.
+  training set (membership inference), or recover a secret number planted in a language
+  model's training text (extraction); the auditor plays the first attacker on purpose.
 - **Attacker's knowledge:** black-box: the trained model's logits on any input, the candidate
-  records and their labels; not the weights, gradients or intermediate models.
+  records and their labels (for extraction: the text before the secret and its format); not
+  the weights, gradients or intermediate models.
 - **Attacker's capability:** query the final model; the auditor may also *insert* canaries
   into the training data, each with probability 1/2, before training.
 - **Out of scope here:** white-box or gradient-level canaries, adversarially chosen datasets
   and intermediate-model access {cite}`nasr2021adversary` (they tighten audits, see
-  Section 6.1.4); attacks on the accountant's assumptions such as non-Poisson batching
+  Section 6.1.5); attacks on the accountant's assumptions such as non-Poisson batching
   (Chapter 3.2).
 ```
 """),
 code("""
 import math
+import re
 
 import numpy as np
 
@@ -53,16 +60,18 @@ import rnnsec
 from rnnsec import data, models, plots
 from rnnsec.book import glue
 from rnnsec.compat import keras
-from rnnsec.privacy import attacks
-from rnnsec.privacy.accounting import noise_for_epsilon
+from rnnsec.privacy import attacks, extraction
+from rnnsec.privacy.accounting import compute_epsilon, noise_for_epsilon
 from rnnsec.privacy.audit import one_run_audit, one_run_epsilon_lower_bound, sample_inclusion
 from rnnsec.privacy.dp import EpsilonCallback, make_private
 
 rnnsec.set_seed(0)
 profile = rnnsec.config.get_profile()
-# Chapter sizes: the CPU profile runs in about a minute and a half, the full one on a GPU.
-SIZES = {"cpu": dict(members=500, canaries=200, units=32, epochs=30, guesses=20),
-         "full": dict(members=700, canaries=1000, units=64, epochs=60, guesses=100)}[profile.name]
+# Chapter sizes: the CPU profile runs in about two minutes, the full one on a GPU.
+SIZES = {"cpu": dict(members=500, canaries=200, units=32, epochs=30, guesses=20,
+                    lm_chars=80_000, lm_units=128, lm_epochs=6),
+         "full": dict(members=700, canaries=1000, units=64, epochs=60, guesses=100,
+                      lm_chars=400_000, lm_units=256, lm_epochs=20)}[profile.name]
 print(profile)
 print(SIZES)
 """),
@@ -210,7 +219,146 @@ plots.privacy_utility({"DP-SGD, C = 1": ([runs[k]["eps"] for k in private],
                       title="Privacy-utility cost on the digits LSTM");
 """),
 md(r"""
-## 6.1.3 Auditing in one training run
+## 6.1.3 Canaries in a language model, with and without DP
+
+Chapter 2.2 planted phone numbers in a Shakespeare slice and watched a character LSTM
+memorise them: the more often a secret was inserted, the higher its **exposure**
+({prf:ref}`def-exposure`), until beam search read it back from the prefix alone
+{cite}`carlini2019secret`. Carlini et al. also trained the same model with DP-SGD and found
+the exposure of the inserted canaries pushed down to that of canaries the model never saw.
+We repeat the experiment at a smaller scale: {glue:text}`lm_chars:,d` characters of
+Shakespeare, secrets of five digits after `"my phone number is "` ($10^5$ candidates, so the
+exposure is computed exactly and is at most {glue:text}`lm_max_exposure` bits), two canaries
+never inserted (the reference) and two each inserted 4, 16 and 64 times. The text is cut into
+{glue:text}`lm_windows:,d` windows of 100 characters; for DP-SGD each window is one example.
+Both models are the same LSTM({glue:text}`lm_units`) language model trained for
+{glue:text}`lm_epochs` epochs with batches of {glue:text}`batch`; the private one clips each
+window's gradient to $C = 1$ and adds noise with $\sigma$ = {glue:text}`lm_sigma`.
+"""),
+code("""
+LM_SIGMA, LM_LR, LM_DELTA, FORMAT = 1.0, 1e-2, 1e-5, "#####"
+text = data.load_shakespeare(SIZES["lm_chars"] + 10_000)
+lm_text, held_out = text[:SIZES["lm_chars"]], text[SIZES["lm_chars"]:]  # train | held-out text
+repetitions = [0, 4, 16, 64]
+lm_canaries = data.make_canaries(2 * len(repetitions), prefix="my phone number is ",
+                                 secret_format=FORMAT, seed=0)
+inserted = np.array([r for r in repetitions for _ in range(2)])  # [8] insertions per canary
+corpus, _ = data.insert_canaries(lm_text, lm_canaries, inserted.tolist(), seed=0)
+vocab = data.CharVocab.fit(corpus, held_out, "0123456789")
+x_lm, y_lm = data.char_windows(vocab.encode(corpus), seq_len=100)      # [W, 100] each
+x_held, y_held = data.char_windows(vocab.encode(held_out), seq_len=100)
+n_windows = len(x_lm)
+lm_steps = SIZES["lm_epochs"] * max(1, round(n_windows / BATCH))  # Poisson: round(1/q) per epoch
+lm_privacy = compute_epsilon(LM_SIGMA, BATCH / n_windows, lm_steps, LM_DELTA)
+print(f"{len(corpus):,} characters, {n_windows} windows; DP-SGD: {lm_privacy}")
+
+
+def train_lm(private):
+    \"\"\"Character LSTM on the windows, non-private or with DP-SGD (C = 1, sigma = LM_SIGMA).\"\"\"
+    keras.utils.set_random_seed(0)
+    lm = models.char_language_model(vocab.size, units=SIZES["lm_units"], implementation="rnnsec")
+    trainer = make_private(lm, CLIP, LM_SIGMA, seed=0) if private else lm
+    trainer.compile(optimizer=keras.optimizers.Adam(LM_LR), loss=LOSS)
+    trainer.fit(x_lm, y_lm, batch_size=BATCH, epochs=SIZES["lm_epochs"], verbose=0)
+    return lm
+
+
+top64 = {c.secret for c, r in zip(lm_canaries, inserted) if r == 64}
+lms = {}
+for label, private in (("no DP", False), (f"DP-SGD, eps = {lm_privacy.epsilon:.1f}", True)):
+    lm = train_lm(private)
+    exposure = np.array([e.exposure for e in extraction.canary_exposures(lm, vocab, lm_canaries)])
+    found = extraction.beam_search_extract(lm, vocab, "my phone number is ", FORMAT,
+                                           beam_width=16)
+    loss = float(LOSS(y_held, lm.predict(x_held, verbose=0)).numpy())  # nats per character
+    lms[label] = dict(exposure=exposure, found=found, loss=loss,
+                      mean={r: float(exposure[inserted == r].mean()) for r in repetitions})
+    print(f"{label}: held-out loss {loss:.3f} nats/char (perplexity {math.exp(loss):.1f}); "
+          f"mean exposure {lms[label]['mean']}; beam search best {found.best} "
+          f"(inserted 64x: {found.best in top64})")
+"""),
+code("""
+unigram = np.bincount(vocab.encode(corpus), minlength=vocab.size) + 1.0  # add-one counts [V]
+unigram_loss = float(-np.mean(np.log(unigram / unigram.sum())[y_held]))  # context-free model
+print(f"a model that ignores the context: {unigram_loss:.3f} nats/char")
+nodp_lm, dp_lm = lms["no DP"], lms[f"DP-SGD, eps = {lm_privacy.epsilon:.1f}"]
+max_exposure_lm = math.log2(10 ** FORMAT.count("#"))
+for key, r in (("lmnodp", nodp_lm), ("lmdp", dp_lm)):
+    for reps in repetitions:
+        glue(f"{key}_exp{reps}", round(r["mean"][reps], 1))
+    glue(f"{key}_loss", round(r["loss"], 2))
+    glue(f"{key}_ppl", round(math.exp(r["loss"]), 1))
+    glue(f"{key}_best", r["found"].best)
+    ranks64 = [k for k in (r["found"].rank_of(s) for s in top64) if k is not None]
+    glue(f"{key}_rank64", min(ranks64) if ranks64 else "none")
+windows64 = {p // 100 for c in lm_canaries if c.secret in top64              # windows that hold
+             for p in (m.start() for m in re.finditer(re.escape(c.text), corpus))}  # a 64x copy
+print(f"windows holding a copy of a 64x canary: {len(windows64)} of {n_windows}")
+glue("lm_windows64", len(windows64))
+glue("lm_chars", SIZES["lm_chars"])
+glue("lm_units", SIZES["lm_units"])
+glue("lm_epochs", SIZES["lm_epochs"])
+glue("lm_windows", n_windows)
+glue("lm_sigma", LM_SIGMA)
+glue("lm_eps", round(lm_privacy.epsilon, 2))
+glue("lm_delta", LM_DELTA)
+glue("lm_steps", lm_steps)
+glue("lm_max_exposure", round(max_exposure_lm, 1))
+glue("unigram_loss", round(unigram_loss, 2))
+plots.exposure_vs_insertions({label: (inserted, r["exposure"]) for label, r in lms.items()},
+                             max_exposure=max_exposure_lm,
+                             title="Canary exposure, character LSTM with and without DP");
+"""),
+check("""
+assert all(math.isfinite(r["loss"]) for r in lms.values())
+assert 1.0 < lm_privacy.epsilon < 8.0, lm_privacy                    # a meaningful guarantee
+# Without DP the model memorises: 64x canaries far above the never-inserted ones.
+assert nodp_lm["mean"][64] > nodp_lm["mean"][0] + 8, nodp_lm["mean"]
+assert nodp_lm["mean"][16] > nodp_lm["mean"][0] + 5, nodp_lm["mean"]
+assert nodp_lm["found"].best in top64, nodp_lm["found"]              # and gives them away
+# With DP the 64x canaries fall far below the non-private exposure, near the reference.
+assert dp_lm["mean"][64] < nodp_lm["mean"][64] - 8, (dp_lm["mean"], nodp_lm["mean"])
+assert dp_lm["mean"][64] < nodp_lm["mean"][0] + 5, (dp_lm["mean"], nodp_lm["mean"])
+assert dp_lm["found"].best not in top64, dp_lm["found"]
+assert dp_lm["loss"] > nodp_lm["loss"] + 0.5, (dp_lm["loss"], nodp_lm["loss"])   # the cost
+assert abs(dp_lm["loss"] - unigram_loss) < 0.3, (dp_lm["loss"], unigram_loss)  # ~ frequencies
+assert nodp_lm["loss"] < unigram_loss - 0.8, (nodp_lm["loss"], unigram_loss)
+"""),
+md(r"""
+Without privacy the exposure climbs with the insertions as in Chapter 2.2: a mean of
+{glue:text}`lmnodp_exp0` bits for the never-inserted canaries, {glue:text}`lmnodp_exp4`
+after 4 insertions, {glue:text}`lmnodp_exp16` after 16 and {glue:text}`lmnodp_exp64` after
+64, close to the maximum of {glue:text}`lm_max_exposure` bits; beam search from
+`"my phone number is "` returns {glue:text}`lmnodp_best`, a secret inserted 64 times. With
+DP-SGD at $\epsilon$ = {glue:text}`lm_eps` ($\delta$ = {glue:text}`lm_delta`,
+{glue:text}`lm_steps` steps) the same canaries have mean exposures of
+{glue:text}`lmdp_exp0`, {glue:text}`lmdp_exp4`, {glue:text}`lmdp_exp16` and
+{glue:text}`lmdp_exp64` bits: the 64-times canaries stay within a few bits of the
+never-inserted ones (two random ranks scatter by about a bit and a half around 1.44 bits,
+Exercise 2.2.1), and beam search returns
+{glue:text}`lmdp_best`, which is not a planted secret (position of the first 64-times secret
+among its 16 candidates: {glue:text}`lmdp_rank64`).
+
+The guarantee itself is about one window. The two canaries inserted 64 times sit in
+{glue:text}`lm_windows64` of the {glue:text}`lm_windows:,d` windows, and group privacy only
+bounds a group of $k$ examples by roughly $k\epsilon$, a vacuous number here; what keeps the
+canary hidden is that each of its windows has its gradient clipped and drowned in noise of the
+same size, so repetition accumulates far more slowly than without DP. {cite}`carlini2019secret`
+observed the same: DP training drove the exposure of inserted canaries toward that of canaries
+never inserted.
+
+The cost is the language model. On {glue:text}`lm_chars:,d` characters the clipped, noisy
+gradients teach it little in {glue:text}`lm_epochs` epochs: its held-out loss is
+{glue:text}`lmdp_loss` nats per character (perplexity {glue:text}`lmdp_ppl`), against
+{glue:text}`lmnodp_loss` (perplexity {glue:text}`lmnodp_ppl`) without DP and
+{glue:text}`unigram_loss` for a model that ignores the context and predicts every character by
+its frequency. At this scale the private model has learned little beyond the character
+frequencies, so the experiment shows the far end of the privacy-utility trade-off: the
+canaries are safe, and so is most of Shakespeare. As with the digits, more data makes the
+same $\epsilon$ cheaper.
+"""),
+md(r"""
+## 6.1.4 Auditing in one training run
 
 An attack's success says something about $\epsilon$. If training is $(\epsilon, \delta)$-DP,
 *no* test for whether one record was included can have a true positive rate above
@@ -286,7 +434,7 @@ plots.audit_bounds({label: (runs[label]["eps"], {"one-run audit": audits[label].
                    ylabel=f"epsilon (delta = {DELTA:g})");
 """),
 md(r"""
-## 6.1.4 Why audits of DP-SGD are loose
+## 6.1.5 Why audits of DP-SGD are loose
 
 The gap in the figure is not a failure of the accountant; three things open it.
 
@@ -334,6 +482,11 @@ opposite.
   {glue:text}`nodp_tpr1:.1%` at 1% FPR); DP-SGD at $\epsilon$ = {glue:text}`eps2_eps` brings
   the AUC to {glue:text}`eps2_auc`, at a cost in test accuracy from
   {glue:text}`nodp_acc:.1%` to {glue:text}`eps2_acc:.1%`.
+- In a character LSTM, DP-SGD at $\epsilon$ = {glue:text}`lm_eps` (one window per example)
+  cuts the mean exposure of secrets inserted 64 times from {glue:text}`lmnodp_exp64` to
+  {glue:text}`lmdp_exp64` bits (never-inserted ones: {glue:text}`lmnodp_exp0` and
+  {glue:text}`lmdp_exp0`), and beam search no longer extracts them; the held-out loss rises
+  from {glue:text}`lmnodp_loss` to {glue:text}`lmdp_loss` nats per character.
 - A one-run audit with {glue:text}`m_canaries` coin-flip canaries proves
   $\epsilon \ge$ {glue:text}`nodp_audit` for the non-private model and
   {glue:text}`eps8_audit` / {glue:text}`eps2_audit` for the private ones: always below the
