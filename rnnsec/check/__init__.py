@@ -1,0 +1,30 @@
+"""Self-checks for the book's exercises: ``check.exercise("3.1-2", answer)``.
+
+Immediate feedback (right or wrong, and a hint) without printing the solution. Each chapter
+registers its checkers in its own module (``ch01`` for Chapter 1, ``ch31`` for Chapter 3.1,
+...). The teachers' page (book/teachers.md) explains how checks and the student edition fit
+together.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from rnnsec.check._core import (
+    STRICT_ENV,
+    CheckResult,
+    WrongAnswer,
+    available,
+    exercise,
+    register,
+    require,
+)
+
+__all__ = ["STRICT_ENV", "CheckResult", "WrongAnswer", "available", "exercise", "register",
+           "require"]
+
+# Register every chapter's checkers (modules named ch<chapter>.py).
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name.startswith("ch"):
+        importlib.import_module(f"{__name__}.{_module.name}")
