@@ -11,16 +11,21 @@ PIN := requirements/pinned.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# In notebooks run by make, a self-check that fails raises (an instructor notebook whose
+# solution stops passing its own check fails its test).
+STRICT := RNNSEC_STRICT_CHECKS=1
+EDITIONS := _build/editions
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
-        check-notebooks execute bench lock clean
+        check-notebooks execute bench lock clean student test-student
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
 	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
+	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
@@ -55,28 +60,38 @@ book: $(VENV)/.installed check-notebooks
 check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
 
-test: lint test-pinned test-current nb-pinned nb-current
+test: lint test-pinned test-current nb-pinned nb-current test-student
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check rnnsec tests $(wildcard benchmarks/*.py)
 
 test-pinned: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider --ignore=tests/editions
 
 test-current: $(VENV_CUR)/.installed
-	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider
+	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider --ignore=tests/editions
 
 nb-pinned: $(VENV)/.installed check-notebooks
-	$(VENV)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+	$(STRICT) $(VENV)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
 
 nb-current: $(VENV_CUR)/.installed
-	$(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+	$(STRICT) $(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+
+# Student edition (solutions replaced by blanks, self-checks kept) and instructor edition.
+student: $(VENV)/.installed
+	rm -rf $(EDITIONS)
+	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
+
+# Every student notebook runs up to its first blank and stops there, with no other error.
+test-student: student
+	STUDENT_DIR=$(EDITIONS)/student $(VENV)/bin/python -m pytest tests/editions -q \
+	    -p no:cacheprovider
 
 # Re-execute the notebooks in place (pinned stack) so their stored outputs are fresh.
 execute: $(VENV)/.installed
 	for nb in $(or $(NB),$(NOTEBOOKS)); do \
-	  $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; done
+	  $(STRICT) $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; done
 
 bench: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(VENV)/bin/python "$$b" || exit 1; done

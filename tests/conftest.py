@@ -7,6 +7,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Unit tests see self-check results; the tests of strict mode set it themselves.
+os.environ.pop("RNNSEC_STRICT_CHECKS", None)
 
 import pytest  # noqa: E402
 
