@@ -313,7 +313,8 @@ class SimpleRNN(_Recurrent):
         activation: the state activation (default tanh).
         use_bias: whether to add ``b`` ``[H]``.
         return_sequences: return ``[B, T, H]`` (every step) instead of ``[B, H]``.
-        (plus the Keras initializer arguments and ``name``; ``recurrent_activation`` is unused)
+        **kwargs: the Keras initializer arguments and ``name`` (``recurrent_activation`` is
+            unused).
 
     Elman 1990. Chapter 1 (models) and Chapter 3.2 (per-example gradients).
     """
@@ -344,7 +345,7 @@ class LSTM(_Recurrent):
         use_bias: whether to add ``b`` ``[4H]``.
         unit_forget_bias: initialise the forget gate's bias to 1 (Jozefowicz et al. 2015).
         return_sequences: return ``[B, T, H]`` instead of ``[B, H]``.
-        (plus the Keras initializer arguments and ``name``)
+        **kwargs: the Keras initializer arguments and ``name``.
 
     Hochreiter and Schmidhuber 1997. Chapter 1 and Chapter 3.2.
     """
@@ -400,7 +401,7 @@ class GRU(_Recurrent):
         recurrent_activation: gate activation (default sigmoid).
         use_bias: whether to add the ``(2, 3H)`` bias.
         return_sequences: return ``[B, T, H]`` instead of ``[B, H]``.
-        (plus the Keras initializer arguments and ``name``)
+        **kwargs: the Keras initializer arguments and ``name``.
 
     Cho et al. 2014. Chapter 1 and Chapter 3.2.
     """

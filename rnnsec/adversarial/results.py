@@ -62,7 +62,7 @@ class AttackResult:
 
     @property
     def clean_accuracy(self) -> float | None:
-        """Accuracy on the clean inputs (None for targeted attacks: ``y`` holds targets)."""
+        """Accuracy on the clean inputs; None for targeted attacks, where ``y`` holds targets."""
         return None if self.targeted else float(np.mean(self.pred_clean == self.y))
 
     @property

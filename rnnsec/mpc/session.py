@@ -146,7 +146,7 @@ class Session:
 
     @property
     def max_value(self) -> float:
-        """The fixed-point range: inputs must satisfy ``|v| < max_value = 2^(31 - f)``."""
+        """The fixed-point range; inputs must satisfy ``|v| < max_value = 2^(31 - f)``."""
         return max_abs_value(self.frac_bits)
 
     def __repr__(self) -> str:

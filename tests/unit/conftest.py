@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit tests of rnnsec.adversarial."""
+"""Fixtures shared by the unit tests: a trained toy LSTM; figure accessibility checks."""
 
 import numpy as np
 import pytest
@@ -23,3 +23,77 @@ def trained_toy_lstm():
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x[:200], y[:200], epochs=30, batch_size=32, verbose=0)
     return model, x, y
+
+
+_OKABE_ITO = {"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442",
+              "#000000"}
+
+
+def figure_problems(fig) -> list[str]:
+    """Why a figure would be hard to read: missing title, axis labels, legend, or colours
+    outside the colour-blind-safe palette (greys are allowed for reference lines)."""
+    from matplotlib.colors import to_hex
+
+    problems = []
+    if not any(ax.has_data() for ax in fig.axes):
+        return problems  # nothing drawn (e.g. a test of bad input)
+    titled = bool(fig._suptitle is not None and fig._suptitle.get_text())
+    for ax in fig.axes:
+        if not ax.has_data() or ax.get_label() == "<colorbar>":
+            continue
+        titled = titled or bool(ax.get_title())
+        if not ax.images:  # an image panel needs no axis labels
+            if not ax.get_xlabel():
+                problems.append(f"axes {ax.get_title()!r}: no x label")
+            if not ax.get_ylabel() and not ax.get_yticklabels() == []:
+                problems.append(f"axes {ax.get_title()!r}: no y label")
+        labelled = [a for a in ax.lines + ax.collections + ax.patches
+                    if a.get_label() and not a.get_label().startswith("_")]
+        legend = fig.legends or any(a.get_legend() is not None for a in fig.axes)
+        if len(labelled) > 1 and not legend:
+            problems.append(f"axes {ax.get_title()!r}: {len(labelled)} labelled series, no legend")
+        for line in ax.lines:
+            colour = to_hex(line.get_color())
+            r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+            if colour not in _OKABE_ITO and not (r == g == b):
+                problems.append(f"axes {ax.get_title()!r}: line colour {colour} not Okabe-Ito")
+    if not titled:
+        problems.append("no title on the figure or any of its axes")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _figures_are_accessible(request, monkeypatch):
+    """In the plot tests, every figure an rnnsec.plots function returns must pass
+    :func:`figure_problems` (figures left half-drawn by a refused input are not checked)."""
+    if not request.node.path.name.startswith("test_plots"):
+        yield
+        return
+    import functools
+    import inspect
+
+    import matplotlib.pyplot as plt
+
+    from rnnsec import plots
+
+    returned = []
+
+    def recording(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            figure = function(*args, **kwargs)
+            returned.append((function.__name__, figure))
+            return figure
+        return wrapper
+
+    for name, function in inspect.getmembers(plots, inspect.isfunction):
+        if not name.startswith("_") and function.__module__ == plots.__name__:
+            monkeypatch.setattr(plots, name, recording(function))
+    yield
+    try:
+        for name, figure in returned:
+            if hasattr(figure, "axes"):
+                problems = figure_problems(figure)
+                assert not problems, f"plots.{name}: {problems}"
+    finally:
+        plt.close("all")

@@ -1,0 +1,206 @@
+"""Sphinx glue for the book (a local extension named in _config.yml).
+
+1. Execution statistics from the stored notebooks. The book renders the outputs stored in the
+   notebooks (``execute_notebooks: off``), so myst-nb has no execution data for its
+   ``{nb-exec-table}``. Each notebook stores, per cell, when it started and finished
+   (``metadata.execution``, written by nbclient when ``make execute`` ran it); this extension
+   turns those timestamps into myst-nb's execution data: the run time is the span from the
+   first cell's start to the last cell's end, and the run succeeded if no cell holds an error.
+2. Docstrings in the API reference: an ``Attributes:`` line naming several fields at once
+   ("x_train, x_test: ...") is split into one entry per field; every "Chapter 3.1" becomes a
+   link to that chapter; and an entry whose docstring names no chapter gets "Taught in" the
+   chapters its module's docstring names.
+3. The ``{course-plan}`` directive of the teachers' page (:class:`CoursePlan`) and the
+   ``{profile-table}`` of the setup page, read from ``rnnsec.config``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+import re
+import sys
+
+from docutils import nodes
+from myst_nb.sphinx_ import NbMetadataCollector
+from sphinx.addnodes import pending_xref
+from sphinx.util.docutils import SphinxDirective
+
+_CHAPTER = re.compile(r"(?<![`<])\bChapters? (\d(?:\.\d)?)((?:(?:, | and )\d\.\d)*)")
+
+
+def _stamp(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def stored_exec_data(path: pathlib.Path) -> dict | None:
+    """myst-nb execution data of a stored notebook, or None if it holds no timings."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    starts, ends, error = [], [], None
+    for cell in nb["cells"]:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            starts.append(_stamp(timing["iopub.execute_input"]))
+            ends.append(_stamp(timing["shell.execute_reply"]))
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and error is None:
+                error = f"{output.get('ename')}: {output.get('evalue')}"
+    if not starts:
+        return None
+    return {"mtime": max(ends).timestamp(), "runtime": (max(ends) - min(starts)).total_seconds(),
+            "method": "stored (make execute, CPU)", "succeeded": error is None,
+            "error": error, "traceback": None}
+
+
+def _note_exec_data(app, docname: str, source: list[str]) -> None:
+    path = pathlib.Path(app.env.doc2path(docname))
+    if path.suffix != ".ipynb":
+        return
+    data = stored_exec_data(path)
+    if data is not None:
+        NbMetadataCollector.set_exec_data(app.env, docname, data)
+
+
+def chapter_docs(srcdir: pathlib.Path) -> dict[str, str]:
+    """Chapter number ("3.1", "1") -> docname ("notebooks/31_adversarial_training")."""
+    docs = {}
+    for path in sorted((srcdir / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        major, minor = path.name[0], path.name[1]
+        docs[minor if major == "0" else f"{major}.{minor}"] = path.stem
+    return docs
+
+
+def link_chapters(text: str, docs: dict[str, str]) -> str:
+    """Replace "Chapter 3.1" (and "Chapters 2.2 and 3.2") with links to the chapters."""
+    def one(number: str) -> str:
+        stem = docs.get(number)
+        return f":doc:`Chapter {number} </notebooks/{stem}>`" if stem else f"Chapter {number}"
+
+    def replace(match: re.Match) -> str:
+        numbers = [match.group(1), *re.findall(r"\d\.\d", match.group(2) or "")]
+        return ", ".join(one(n) for n in numbers)
+
+    return _CHAPTER.sub(replace, text)
+
+
+def _process_docstring(app, what, name, obj, options, lines) -> None:
+    docs = app.config.rnnsec_chapter_docs
+    text = "\n".join(lines)
+    if what in ("function", "class", "method") and not _CHAPTER.search(text):
+        module = sys.modules.get(getattr(obj, "__module__", "") or "")
+        found = _CHAPTER.findall((module.__doc__ or "") if module else "")
+        numbers = list(dict.fromkeys(
+            n for first, rest in found for n in [first, *re.findall(r"\d\.\d", rest)]))
+        if numbers:
+            text += "\n\nTaught in " + " and ".join(f"Chapter {n}" for n in numbers) + "."
+    lines[:] = link_chapters(text, docs).splitlines()
+
+
+def _split_attribute_names(app, what, name, obj, options, lines) -> None:
+    """Before napoleon: "a, b: text" in an ``Attributes:`` section becomes two entries."""
+    out, in_attributes = [], False
+    for line in lines:
+        if line.strip().endswith(":") and not line.startswith(" "):
+            in_attributes = line.strip() == "Attributes:"
+        match = re.match(r"^(\s+)([a-z_0-9]+(?:, [a-z_0-9]+)+):(.*)$", line)
+        if in_attributes and match:
+            indent, names, text = match.groups()
+            out += [f"{indent}{n}:{text}" for n in names.split(", ")]
+        else:
+            out.append(line)
+    lines[:] = out
+
+
+def _set_docs(app) -> None:
+    app.config.rnnsec_chapter_docs = chapter_docs(pathlib.Path(app.srcdir))
+
+
+class CoursePlan(SphinxDirective):
+    """A course-plan table: one content line per week, ``Week title | 01_background, ...``.
+
+    The last column sums the stored CPU run times of the week's notebooks (see
+    :func:`stored_exec_data`), so the plan's times are measured, not guessed.
+    """
+
+    has_content = True
+
+    def run(self):
+        table = nodes.table()
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (30, 50, 20):
+            group += nodes.colspec(colwidth=width)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+        head += self._row([nodes.paragraph(text=t) for t in
+                           ("Week", "Chapters (notebooks)", "CPU run time (min)")])
+        srcdir = pathlib.Path(self.env.srcdir)
+        for line in self.content:
+            if not line.strip():
+                continue
+            if "|" not in line:
+                raise self.error(f"course-plan line must be 'title | notebook, ...': {line!r}")
+            title, names = (part.strip() for part in line.split("|", 1))
+            links, seconds = nodes.paragraph(), 0.0
+            for i, stem in enumerate(n.strip() for n in names.split(",")):
+                path = srcdir / "notebooks" / f"{stem}.ipynb"
+                if not path.exists():
+                    raise self.error(f"course-plan: no notebook {path.name}")
+                data = stored_exec_data(path)
+                seconds += data["runtime"] if data else float("nan")
+                if i:
+                    links += nodes.Text(", ")
+                ref = pending_xref(refdoc=self.env.docname, reftarget=f"/notebooks/{stem}",
+                                   reftype="doc", refdomain="std", refexplicit=False,
+                                   refwarn=True)
+                ref += nodes.literal(text=stem)
+                links += ref
+            body += self._row([nodes.paragraph(text=title), links,
+                               nodes.paragraph(text=f"{seconds / 60:.1f}")])
+        return [table]
+
+    @staticmethod
+    def _row(paragraphs):
+        row = nodes.row()
+        for paragraph in paragraphs:
+            row += nodes.entry("", paragraph)
+        return row
+
+
+class ProfileTable(SphinxDirective):
+    """A table of every field of the run profiles (``rnnsec.config.CPU`` and ``FULL``)."""
+
+    def run(self):
+        import dataclasses
+
+        from rnnsec import config
+
+        fields = [f.name for f in dataclasses.fields(config.Profile) if f.name != "name"]
+        table = nodes.table()
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (40, 30, 30):
+            group += nodes.colspec(colwidth=width)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+        head += CoursePlan._row([nodes.paragraph(text=t) for t in
+                                 ("Profile field", "default (cpu)", "RNNSEC_FULL=1 (full)")])
+        for name in fields:
+            cells = [getattr(config.CPU, name), getattr(config.FULL, name)]
+            body += CoursePlan._row([nodes.paragraph("", "", nodes.literal(text=name))] +
+                                    [nodes.paragraph(text=f"{v:,}") for v in cells])
+        return [table]
+
+
+def setup(app):
+    app.add_directive("course-plan", CoursePlan)
+    app.add_directive("profile-table", ProfileTable)
+    app.add_config_value("rnnsec_chapter_docs", {}, "env")
+    app.connect("builder-inited", _set_docs)
+    app.connect("source-read", _note_exec_data)
+    app.connect("autodoc-process-docstring", _split_attribute_names, priority=400)
+    app.connect("autodoc-process-docstring", _process_docstring, priority=600)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
