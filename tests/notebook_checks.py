@@ -2,7 +2,10 @@
 
 A chapter must: import rnnsec; start with the hidden Colab-aware setup cell; be stored with its
 outputs, executed top to bottom in one run, with no error outputs; call rnnsec.set_seed; and
-assert its key claims in at least one hidden (``remove-cell``) cell.
+assert its key claims in at least one hidden (``remove-cell``) cell. The reader's apparatus:
+learning objectives and a threat-model box, a summary, at least three exercises each with a
+solution, at least two self-checks (``check.exercise``), and at least one link to the
+glossary (``{term}``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,26 @@ def problems(path: Path) -> list[str]:
                       "assert " in s]
     if not hidden_asserts:
         out.append(f"{path.name}: no hidden (remove-cell) cell asserts the chapter's claims")
+    return out + apparatus_problems(path.name, cells)
+
+
+def apparatus_problems(name: str, cells: list) -> list[str]:
+    """The reader's apparatus every chapter must have (see the module docstring)."""
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    out = []
+    for needle, what in (("{admonition} Learning objectives", "a learning-objectives box"),
+                         ("{admonition} Threat model", "a threat-model box"),
+                         ("\n## Summary", "a '## Summary' section"),
+                         ("{term}`", "glossary link ({term})")):
+        if needle not in text:
+            out.append(f"{name}: lacks {what}")
+    exercises = text.count("```{exercise}")
+    if exercises < 3 or text.count("```{solution-start}") != exercises:
+        out.append(f"{name}: needs at least three exercises, each with a solution "
+                   f"({exercises} exercises, {text.count('```{solution-start}')} solutions)")
+    if code.count("check.exercise(") < 2:
+        out.append(f"{name}: needs at least two self-checks (check.exercise) in its solutions")
     return out
 
 
