@@ -15,7 +15,8 @@ infers personal information (names, addresses, phone numbers) that was in its tr
 from nothing but the model's outputs. This chapter measures that leakage on real recurrent
 models, in two forms:
 
-- **membership inference**: given a record, was it in the training set? The answer alone can
+- **{term}`membership inference <Membership inference (成员推断攻击)>`**: given a record,
+  was it in the training set? The answer alone can
   be sensitive (a patient's record in a model trained on one hospital's cancer cases);
   {cite}`shokri2017membership` showed that black-box access to a classifier's outputs is
   enough to tell;
@@ -317,7 +318,8 @@ more (`RNNSEC_FULL=1` trains more).
 ## 2.2.3 Canaries: does the model remember a phone number?
 
 Membership inference asks about whole records. A language model can leak *parts* of its
-training text verbatim. {cite}`carlini2019secret` measure this with **canaries**: random
+training text verbatim. {cite}`carlini2019secret` measure this with
+**{term}`canaries <Canary (金丝雀)>`**: random
 secrets of a fixed format, such as `"my phone number is 328-711"`, inserted into the
 training text a chosen number of times. Because the secret is random, any preference of the
 model for it over the other secrets of the same format can only come from memorisation.
@@ -327,7 +329,8 @@ model for it over the other secrets of the same format can only come from memori
 For a prefix $p$ and a secret $s = s_1 \dots s_k$, the **log-perplexity** is
 $\mathrm{Px}(s) = \sum_{i=1}^{k} -\log_2 \Pr[s_i \mid p, s_1, \dots, s_{i-1}]$ (bits).
 Let $R$ be the set of all secrets of the format and $\mathrm{rank}(s)$ the position of $s$
-when $R$ is sorted by log-perplexity (1 = most likely). The **exposure** of $s$ is
+when $R$ is sorted by log-perplexity (1 = most likely). The **{term}`exposure <Exposure (暴露度)>`**
+of $s$ is
 $\log_2 |R| - \log_2 \mathrm{rank}(s)$: 0 for the least likely secret, $\log_2 |R|$ for the
 most likely one.
 ```
@@ -494,7 +497,8 @@ scenario.
 :label: ex-2-2-1
 *Random rank.* Show that if a secret's rank is uniform on $\{1, \dots, N\}$, its expected
 exposure tends to $1/\ln 2 \approx 1.44$ bits as $N$ grows. Check it by simulation with
-$N = 10^6$ and compare with the never-inserted canaries above.
+$N = 10^6$, store the simulated mean exposure in `sim_exposure` and run
+`check.exercise("2.2-1", sim_exposure)`; compare it with the never-inserted canaries above.
 ```
 
 ```{solution-start} ex-2-2-1
@@ -505,11 +509,17 @@ $\mathbb{E}[\log_2 N - \log_2 R] = \log_2 N - \frac{1}{N}\sum_{r=1}^{N} \log_2 r
 O(\log N)$, so the expectation tends to $1/\ln 2$.
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 sim_rng = np.random.default_rng(1)
 N = 10**6
 ranks = sim_rng.integers(1, N + 1, size=100_000)
-print(f"simulated mean exposure {np.mean(np.log2(N) - np.log2(ranks)):.3f} bits, "
+sim_exposure = float(np.mean(np.log2(N) - np.log2(ranks)))
+print(f"simulated mean exposure {sim_exposure:.3f} bits, "
       f"limit {1 / math.log(2):.3f}; never-inserted canaries: {mean_exposure[0]:.2f}")
+# END SOLUTION
+check.exercise("2.2-1", sim_exposure)
 """),
 md(r"""
 Two canaries are a small sample, so their mean exposure scatters around 1.44 bits.
@@ -520,7 +530,9 @@ Two canaries are a small sample, so their mean exposure scatters around 1.44 bit
 :label: ex-2-2-2
 *How wide a beam?* Find the smallest beam width in 1, 2, 4, 8, 16 with which beam search
 still returns a 64-times-inserted secret first, and the smallest with which it finds the
-Chinese number at all.
+Chinese number at all. Store them in a dict `widths = {"english": ..., "chinese": ...}` and
+run `check.exercise("2.2-2", widths, model=lm, vocab=vocab, prefix="my phone number is ",
+secret_format="###-###", top_secrets=top64, zh_canary=zh_canary)`.
 ```
 
 ```{solution-start} ex-2-2-2
@@ -528,6 +540,10 @@ Chinese number at all.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
+widths = {"english": None, "chinese": None}
 for width in (1, 2, 4, 8, 16):
     en = extraction.beam_search_extract(lm, vocab, "my phone number is ", "###-###",
                                         beam_width=width)
@@ -535,6 +551,13 @@ for width in (1, 2, 4, 8, 16):
                                         beam_width=width)
     print(f"beam {width:>2}: English best {en.best} (inserted 64x: {en.best in top64}); "
           f"Chinese number found at position {zh.rank_of(zh_canary.secret)}")
+    if widths["english"] is None and en.best in top64:
+        widths["english"] = width
+    if widths["chinese"] is None and zh.rank_of(zh_canary.secret) is not None:
+        widths["chinese"] = width
+# END SOLUTION
+check.exercise("2.2-2", widths, model=lm, vocab=vocab, prefix="my phone number is ",
+               secret_format="###-###", top_secrets=top64, zh_canary=zh_canary)
 """),
 md(r"""
 A memorised secret is the most likely continuation at almost every digit, so even a narrow
@@ -546,8 +569,10 @@ secrets, whose digits are not all first choices.
 ```{exercise}
 :label: ex-2-2-3
 *Exact or extrapolated exposure?* Compute the exposure of the ten English canaries with
-`extraction.canary_exposures(..., exact=False, n_references=2000)` and compare with the exact
-values. Where do they disagree, and why?
+`extraction.canary_exposures(..., exact=False, n_references=2000)`, store the ten exposures
+(numbers, in the canaries' order) in `approx_exposure` and run `check.exercise("2.2-3",
+approx_exposure, exact_exposures=[e.exposure for e in exposures], model=lm, vocab=vocab,
+canaries=canaries)`. Compare with the exact values: where do they disagree, and why?
 ```
 
 ```{solution-start} ex-2-2-3
@@ -555,9 +580,16 @@ values. Where do they disagree, and why?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 approx = extraction.canary_exposures(lm, vocab, canaries, exact=False, n_references=2000)
-for reps, ex_, ap in zip(inserted, exposures, approx):
-    print(f"{reps:>3} insertions: exact {ex_.exposure:5.2f}  extrapolated {ap.exposure:5.2f}")
+approx_exposure = [ap.exposure for ap in approx]
+for reps, ex_, ap in zip(inserted, exposures, approx_exposure):
+    print(f"{reps:>3} insertions: exact {ex_.exposure:5.2f}  extrapolated {ap:5.2f}")
+# END SOLUTION
+check.exercise("2.2-3", approx_exposure, exact_exposures=[e.exposure for e in exposures],
+               model=lm, vocab=vocab, canaries=canaries)
 """),
 md(r"""
 For secrets inside the bulk of the distribution the two agree closely. They part for the most
@@ -572,7 +604,9 @@ value whenever the space can be enumerated.
 :label: ex-2-2-4
 *Who is exposed by LiRA but not by the loss?* Among the speaker-model members, count how many
 LiRA (online) flags at a threshold with at most 10% FPR, how many the loss threshold flags,
-and how many both flag.
+and how many both flag. Store the counts in a dict `flags = {"lira": ..., "loss": ...,
+"both": ...}` and run `check.exercise("2.2-4", flags, lira=v_attacks["LiRA online"],
+loss=v_attacks["loss threshold"])`.
 ```
 
 ```{solution-start} ex-2-2-4
@@ -580,13 +614,19 @@ and how many both flag.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 def flagged(out, fpr=0.1):
     threshold = np.quantile(out.scores[~out.is_member], 1 - fpr)  # FPR <= 10% on non-members
     return set(np.flatnonzero(out.is_member & (out.scores > threshold)))
 
 by_lira, by_loss = flagged(v_attacks["LiRA online"]), flagged(v_attacks["loss threshold"])
+flags = {"lira": len(by_lira), "loss": len(by_loss), "both": len(by_lira & by_loss)}
 print(f"LiRA flags {len(by_lira)} members, the loss threshold {len(by_loss)}, both "
       f"{len(by_lira & by_loss)}")
+# END SOLUTION
+check.exercise("2.2-4", flags, lira=v_attacks["LiRA online"], loss=v_attacks["loss threshold"])
 """),
 md(r"""
 The two attacks flag partly different members: the loss threshold favours records that are

@@ -9,13 +9,14 @@ from nbbuild import check, code, md, notebook  # noqa: E402
 # The final table of Section 2.3.3, every cell glued from the computation.
 TABLE = "\n".join(
     ["| model | clean acc. | PGD acc. | $\\epsilon$ ($\\delta$ = {glue:text}`delta`) "
-     "| MIA AUC (loss) | TPR @ 1% FPR | MIA AUC (adv. loss) | canary exposure |",
+     "| MIA AUC (loss) | TPR @ 1% FPR | MIA AUC (adv. loss) "
+     "| canary exposure, 16 insertions (bits, max {glue:text}`canary_max_exposure`) |",
      "|---|---|---|---|---|---|---|---|"]
     + [f"| {name} | " + " | ".join(
         [f"{{glue:text}}`{key}_{m}`" for m in ("clean_accuracy", "robust_accuracy")]
         + ["$\\infty$" if key in ("std", "at") else f"{{glue:text}}`{key}_epsilon`"]
         + [f"{{glue:text}}`{key}_{m}`" for m in ("mia_auc", "mia_tpr_1", "adv_mia_auc")]
-        + ["n/a"]) + " |"
+        + [f"{{glue:text}}`{key}_exposure16`"]) + " |"
        for name, key in (("standard", "std"), ("adversarial (PGD-AT)", "at"), ("DP", "dp"),
                          ("DP + adversarial", "dpat"))])
 
@@ -35,7 +36,8 @@ record's influence, which costs accuracy, and models trained with DP-SGD have be
 
 This chapter measures both effects on one task, row-wise handwritten digits with the book's
 `LSTM(64)`, for four models trained with the same budget of epochs: standard,
-PGD-adversarially trained, DP-Adam, and DP-Adam on PGD examples. The numbers are what *this*
+PGD-adversarially trained ({term}`adversarial training <Adversarial training (对抗训练)>`), DP-Adam,
+and DP-Adam on PGD examples. The numbers are what *this*
 run measured at this small scale; where they differ from the papers, the text says so.
 
 ```{admonition} Learning objectives
@@ -62,7 +64,8 @@ After this chapter you can
   adversarial-loss attack of {cite}`song2019privacy` also the gradients needed to run PGD
   around the candidate (white-box; a query-based attack could replace them). It holds
   candidates from the same distribution, half members and half non-members.
-  *Measure*: AUC and TPR at 1% FPR.
+  *Measure*: AUC and TPR at 1% FPR. A third question for the same attacker: how far does
+  a record planted several times (a *canary*, Section 2.3.3) stand out? *Measure*: exposure.
 - **Guarantees:** adversarial training gives *none*, only measured robustness against the
   attack tried. DP-SGD gives $(\epsilon, \delta)$-DP for every record against every
   membership attacker, adversarial-loss ones included.
@@ -83,6 +86,7 @@ from rnnsec.compat import keras
 from rnnsec.privacy import attacks
 from rnnsec.privacy.accounting import compute_epsilon
 from rnnsec.privacy.dp import DPModel, EpsilonCallback, make_private
+from rnnsec.privacy.exposure import exposure_exact
 
 rnnsec.set_seed(0)
 profile = rnnsec.config.get_profile()
@@ -100,10 +104,25 @@ x_in, y_in, x_out, y_out = digits.x_train, digits.y_train, digits.x_test, digits
 x_cand, y_cand, is_member = attacks.membership_candidates(x_in, y_in, x_out, y_out,
                                                           n=len(x_in), seed=0)
 x_eval, y_eval = x_out[:profile.attack_examples], y_out[:profile.attack_examples]
+# Canaries for a classifier (Section 2.3.3): images of uniform random pixels, each with a
+# random label, planted 0, 4 or 16 times (four each); references: random images never planted.
+CANARY_REPS, PER_GROUP, N_REFERENCES = (0, 4, 16), 4, 2047
+canary_rng = np.random.default_rng(1)
+x_canary = canary_rng.random((PER_GROUP * len(CANARY_REPS), 8, 8)).astype("float32")  # [12, 8, 8]
+y_canary = canary_rng.integers(0, 10, size=len(x_canary))                    # [12]
+canary_reps = np.repeat(CANARY_REPS, PER_GROUP)                                # [12]
+x_reference = canary_rng.random((N_REFERENCES, 8, 8)).astype("float32")      # [2047, 8, 8]
+x_train = np.concatenate([x_in, np.repeat(x_canary, canary_reps, axis=0)])   # members + copies
+y_train = np.concatenate([y_in, np.repeat(y_canary, canary_reps)])
 print(profile, SIZES, digits, sep="\\n")
 print(f"{len(x_in)} members, {len(x_out)} held-out digits; the membership attacker gets "
-      f"{is_member.sum()} members and {(~is_member).sum()} non-members")
+      f"{is_member.sum()} members and {(~is_member).sum()} non-members; training adds "
+      f"{len(x_train) - len(x_in)} canary copies ({len(x_train)} records)")
 glue("n_members", len(x_in))
+glue("n_train", len(x_train))
+glue("n_canary_copies", len(x_train) - len(x_in))
+glue("n_references", N_REFERENCES)
+glue("per_group", PER_GROUP)
 glue("n_candidates", len(x_cand))
 glue("epochs", SIZES["epochs"])
 glue("eps_adv", EPS_ADV)
@@ -116,7 +135,10 @@ md(r"""
 
 All four models are the book's `LSTM(64)+Dense(10)` built from `rnnsec.layers` (the
 per-example gradient engine of Chapter 3.2 needs them), trained with Adam at learning rate
-$10^{-2}$ for {glue:text}`epochs` epochs on the {glue:text}`n_members` members.
+$10^{-2}$ for {glue:text}`epochs` epochs on the {glue:text}`n_members` members plus
+{glue:text}`n_canary_copies` copies of planted canaries ({glue:text}`n_train` records in all;
+Section 2.3.3 explains the canaries, which leave the members and the membership candidates
+unchanged).
 
 - **standard:** ordinary training.
 - **adversarial (PGD-AT):** `AdversarialTrainer(method="pgd")`, the min-max training of
@@ -191,10 +213,10 @@ def train(kind, seed=0):
                                                               steps=AT_STEPS, seed=seed)}[kind]()
     trainer.compile(optimizer=keras.optimizers.Adam(LR), loss=LOSS)
     private = kind.startswith("DP")
-    callbacks = [EpsilonCallback(len(x_in), SIGMA, DELTA, batch_size=BATCH, verbose=False)
+    callbacks = [EpsilonCallback(len(x_train), SIGMA, DELTA, batch_size=BATCH, verbose=False)
                  ] if private else []
     start = time.perf_counter()
-    trainer.fit(x_in, y_in, batch_size=BATCH, epochs=SIZES["epochs"], verbose=0,
+    trainer.fit(x_train, y_train, batch_size=BATCH, epochs=SIZES["epochs"], verbose=0,
                 callbacks=callbacks)
     seconds = time.perf_counter() - start
     eps = callbacks[0].history[-1]["epsilon"] if private else float("inf")
@@ -220,8 +242,17 @@ on the {glue:text}`n_candidates` candidates:
   score asks exactly the question robust training answered for the members only.
 """),
 code("""
+def canary_exposures(model):
+    \"\"\"Exposure (bits) of each canary's planted label among the never-planted references.\"\"\"
+    canary_loss = attacks.per_example_loss(attacks.model_logits(model, x_canary), y_canary)  # [12]
+    ref_logits = attacks.model_logits(model, x_reference)                      # [R, 10]
+    return np.array([exposure_exact(loss, attacks.per_example_loss(ref_logits,
+                                                                   np.full(N_REFERENCES, label)))
+                     for loss, label in zip(canary_loss, y_canary)])         # [12]
+
+
 def assess(model):
-    \"\"\"Clean and robust accuracy, and both membership attacks, for one model.\"\"\"
+    \"\"\"Clean and robust accuracy, both membership attacks and canary exposure of a model.\"\"\"
     clean = float(np.mean(attacks.model_logits(model, x_out).argmax(1) == y_out))
     train_acc = float(np.mean(attacks.model_logits(model, x_in).argmax(1) == y_in))
     robust = pgd(model, x_eval, y_eval, EPS_ADV, steps=PGD_STEPS, clip_min=0.0, clip_max=1.0,
@@ -232,9 +263,12 @@ def assess(model):
     adv_losses = attacks.per_example_loss(attacks.model_logits(model, around), y_cand)
     mia_adv = attacks.loss_threshold_attack_from_losses(adv_losses, is_member,
                                                         name="adversarial loss")
+    exposure = canary_exposures(model)
     return {"train_accuracy": train_acc, "clean_accuracy": clean, "robust_accuracy": robust,
             "mia_auc": mia.auc, "mia_tpr_1": mia.tpr_at(0.01),
-            "adv_mia_auc": mia_adv.auc, "adv_mia_tpr_1": mia_adv.tpr_at(0.01)}, mia, mia_adv
+            "adv_mia_auc": mia_adv.auc, "adv_mia_tpr_1": mia_adv.tpr_at(0.01),
+            **{f"exposure{k}": float(exposure[canary_reps == k].mean()) for k in CANARY_REPS}
+            }, mia, mia_adv
 
 
 rows, rocs = {}, {}
@@ -244,24 +278,27 @@ for kind, (model, eps, seconds) in trained.items():
     rocs[kind] = (mia, mia_adv)
 
 header = ("| model | train acc. | clean acc. | PGD acc. | epsilon | MIA AUC | TPR@1% | "
-          "adv. MIA AUC | adv. TPR@1% | train s |")
+          "adv. MIA AUC | adv. TPR@1% | exposure 0x/4x/16x | train s |")
 print(header)
-print("|---" * 10 + "|")
+print("|---" * 11 + "|")
 for kind, r in rows.items():
+    exposures = "/".join(f"{r[f'exposure{k}']:.1f}" for k in CANARY_REPS)
     print(f"| {kind} | {r['train_accuracy']:.3f} | {r['clean_accuracy']:.3f} | "
           f"{r['robust_accuracy']:.3f} | {r['epsilon']:.2f} | {r['mia_auc']:.3f} | "
           f"{r['mia_tpr_1']:.3f} | {r['adv_mia_auc']:.3f} | {r['adv_mia_tpr_1']:.3f} | "
-          f"{r['train_seconds']:.1f} |")
-print("canary exposure: not applicable (a property of generative text models; Chapter 2.2)")
+          f"{exposures} | {r['train_seconds']:.1f} |")
 
 short = {"standard": "std", "adversarial": "at", "DP": "dp", "DP + adversarial": "dpat"}
 for kind, r in rows.items():
     for key in ("train_accuracy", "clean_accuracy", "robust_accuracy", "mia_auc", "mia_tpr_1",
                 "adv_mia_auc", "adv_mia_tpr_1"):
         glue(f"{short[kind]}_{key}", round(r[key], 3))
+    for k in CANARY_REPS:
+        glue(f"{short[kind]}_exposure{k}", round(r[f"exposure{k}"], 1))
     glue(f"{short[kind]}_seconds", round(r["train_seconds"], 1))
 glue("dp_epsilon", round(rows["DP"]["epsilon"], 2))
 glue("dpat_epsilon", round(rows["DP + adversarial"]["epsilon"], 2))
+glue("canary_max_exposure", round(float(np.log2(N_REFERENCES + 1)), 1))
 glue("pgd_steps", PGD_STEPS)
 glue("n_eval", len(x_eval))
 """),
@@ -281,6 +318,13 @@ assert at["adv_mia_auc"] > std["adv_mia_auc"] + 0.03, (std, at)
 assert at["adv_mia_auc"] > at["mia_auc"], at
 # every attack is a weak one here: no model is anywhere near perfectly separable
 assert all(0.45 < r[k] < 0.75 for r in rows.values() for k in ("mia_auc", "adv_mia_auc"))
+# canaries: never-inserted ones rank like random images; both non-private models memorise
+# the 16-times ones; DP lowers their exposure clearly but not to the never-inserted level
+assert all(r["exposure0"] < 4.0 for r in rows.values()), rows
+assert std["exposure16"] > std["exposure0"] + 5 and at["exposure16"] > at["exposure0"] + 5
+for private in (dp, dpat):
+    assert private["exposure16"] < min(std["exposure16"], at["exposure16"]) - 2, rows
+    assert private["exposure16"] > private["exposure0"] + 2, rows
 """),
 code("""
 at_gain = rows["adversarial"]["adv_mia_auc"] - rows["adversarial"]["mia_auc"]
@@ -357,12 +401,49 @@ At 1% FPR every attack here is close to guessing (the loss threshold finds
 noisy; the per-record LiRA of Chapter 2.2 is what an attacker would run to do better at low
 FPR.
 
-## 2.3.3 The final table
+## 2.3.3 Canaries in a classifier, and the final table
+
+Chapter 2.2 measured memorisation with canaries: random secrets planted in a language model's
+training text ({term}`Canary (金丝雀)`), ranked by the model's log-perplexity among all secrets of
+the same format
+{cite}`carlini2019secret`. A digit classifier completes no text, but the same idea carries
+over once we say what the "format" is. Ours is *an image of uniform random pixels with a given
+label*: such an image is far from every digit, and nothing but memorisation can make a model
+prefer its planted label over the label's prior. We drew {glue:text}`per_group` canaries for
+each of 0, 4 and 16 insertions (each with its own random label) and added the copies to the
+training set of all four models, before training.
+
+```{prf:definition} Exposure of a classifier canary
+:label: def-classifier-exposure
+Let $(x_c, y_c)$ be a canary and $r_1, \dots, r_N$ random images from the same distribution
+that were never in the training data. With the loss $\ell(f(x), y)$ in the role of the
+log-perplexity, the canary's rank is its position when $\ell(f(x_c), y_c)$ is sorted among
+$\ell(f(r_1), y_c), \dots, \ell(f(r_N), y_c)$ (rank 1 = lowest loss), and its exposure is
+$\log_2 (N + 1) - \log_2 \mathrm{rank}$, as in {prf:ref}`def-exposure` with the candidate set
+$\{x_c, r_1, \dots, r_N\}$.
+```
+
+Comparing with the *same* label $y_c$ removes the model's general preference for some label on
+noise images, so a never-planted canary has a uniformly random rank, with an expected exposure
+near $1/\ln 2 \approx 1.44$ bits (Exercise 2.2.1). We use $N$ = {glue:text}`n_references`
+references, so the exposure is computed exactly with `rnnsec.privacy.exposure.exposure_exact`
+and is at most {glue:text}`canary_max_exposure` bits. The last column of the table is the mean
+over the {glue:text}`per_group` canaries inserted 16 times.
 
 @@TABLE@@
 
-Canary exposure measures memorisation of secrets by a *generative* text model (Chapter 2.2);
-a digit classifier has no secrets to complete, so the column does not apply to this task.
+Both non-private models memorise the canaries: those inserted 16 times reach
+{glue:text}`std_exposure16` bits (standard) and {glue:text}`at_exposure16` bits (adversarial),
+against {glue:text}`std_exposure0` and {glue:text}`at_exposure0` bits for the never-inserted
+ones; 4 insertions already give {glue:text}`std_exposure4` and {glue:text}`at_exposure4`.
+Adversarial training does not protect them: it fits each planted image together with a ball
+around it. The private models bring the 16-times canaries down to
+{glue:text}`dp_exposure16` (DP) and {glue:text}`dpat_exposure16` bits (DP + adversarial), but
+not to the level of never-inserted ones ({glue:text}`dp_exposure0` and
+{glue:text}`dpat_exposure0`). That is what the guarantee predicts: $(\epsilon, \delta)$-DP
+for one record gives a group of 16 copies only about $16\epsilon$, vacuous at
+$\epsilon$ = {glue:text}`dp_epsilon`; Chapter 6.1 repeats the experiment on a language model
+at smaller $\epsilon$.
 Training took {glue:text}`std_seconds` s (standard), {glue:text}`at_seconds` s (adversarial),
 {glue:text}`dp_seconds` s (DP) and {glue:text}`dpat_seconds` s (DP + adversarial) on the
 machine that executed this page.
@@ -379,16 +460,24 @@ machine that executed this page.
   threshold did not find the robust model more exposed at this scale.
 - PGD inside DP-SGD keeps the accountant's $\epsilon$ ({glue:text}`dpat_epsilon` here), but
   DP took most of the robustness: {glue:text}`dpat_robust_accuracy:.1%` PGD accuracy.
+- Random-image canaries inserted 16 times reach an exposure of {glue:text}`std_exposure16`
+  bits in the standard model and {glue:text}`at_exposure16` in the robust one (at most
+  {glue:text}`canary_max_exposure`); DP lowers it to {glue:text}`dp_exposure16`, not to the
+  never-inserted level, as group privacy at this $\epsilon$ allows.
 
 ## Exercises
 
 ```{exercise}
 :label: ex-2-3-1
 *Same epsilon, whatever the attack.* Compute with `compute_epsilon` the $\epsilon$ of the
-DP run from its noise multiplier, sampling rate and number of steps, and check that it is the
-one the callback logged for *both* private models. Which argument of
-{prf:ref}`thm-dp-at` would fail if `pgd_inputs` used the batch's mean gradient sign for every
-example?
+DP run from its noise multiplier, sampling rate and number of steps (all
+{glue:text}`n_train` training records count, canary copies included), store it in
+`recomputed` and check it with
+`check.exercise("2.3-1", recomputed, logged_epsilon=rows["DP"]["epsilon"], sigma=SIGMA,
+n_train=len(x_train), n_members=len(x_in), batch_size=BATCH, epochs=SIZES["epochs"],
+delta=DELTA)`; is it the one the callback logged for *both* private models? Which argument
+of {prf:ref}`thm-dp-at` would fail if `pgd_inputs` used the batch's mean gradient sign for
+every example?
 ```
 
 ```{solution-start} ex-2-3-1
@@ -396,11 +485,20 @@ example?
 ```
 """.replace("@@TABLE@@", TABLE)),
 code("""
-steps = SIZES["epochs"] * round(len(x_in) / BATCH)
-recomputed = compute_epsilon(SIGMA, BATCH / len(x_in), steps, DELTA).epsilon
-print(f"{steps} steps at q = {BATCH / len(x_in):.3f}: epsilon {recomputed:.3f}; logged: "
+from rnnsec import check
+
+# BEGIN SOLUTION
+steps = SIZES["epochs"] * round(len(x_train) / BATCH)
+recomputed = compute_epsilon(SIGMA, BATCH / len(x_train), steps, DELTA).epsilon
+print(f"{steps} steps at q = {BATCH / len(x_train):.3f}: epsilon {recomputed:.3f}; logged: "
       f"DP {rows['DP']['epsilon']:.3f}, DP + adversarial {rows['DP + adversarial']['epsilon']:.3f}")
-assert abs(recomputed - rows["DP"]["epsilon"]) < 1e-6 * recomputed
+# END SOLUTION
+check.exercise("2.3-1", recomputed, logged_epsilon=rows["DP"]["epsilon"], sigma=SIGMA,
+               n_train=len(x_train), n_members=len(x_in), batch_size=BATCH,
+               epochs=SIZES["epochs"], delta=DELTA)
+"""),
+check("""
+assert abs(recomputed - rows["DP + adversarial"]["epsilon"]) < 1e-6 * recomputed
 """),
 md(r"""
 The accountant sees only $\sigma$, $q$ and the number of steps, and the PGD step changes
@@ -413,8 +511,11 @@ the sensitivity would no longer be $C$.
 ```{exercise}
 :label: ex-2-3-2
 *How large a ball?* Repeat the adversarial-loss attack on the robust and the standard model
-with balls of radius 0.05 and 0.2 (the robust model was trained at 0.1). Where is the gain
-over the plain loss largest?
+with balls of radius 0.05 and 0.2 (the robust model was trained at 0.1). Store the AUCs in a
+dict `radius_auc` from `(radius, kind)` (kind `"standard"` or `"adversarial"`) to the AUC and
+run `check.exercise("2.3-2", radius_auc, models={k: trained[k][0] for k in ("standard",
+"adversarial")}, x=x_cand, y=y_cand, is_member=is_member, pgd_steps=PGD_STEPS)`. Where is the
+gain over the plain loss largest?
 ```
 
 ```{solution-start} ex-2-3-2
@@ -422,6 +523,9 @@ over the plain loss largest?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 radius_auc = {}
 for radius in (0.05, 0.2):
     for kind in ("standard", "adversarial"):
@@ -433,12 +537,17 @@ for radius in (0.05, 0.2):
         radius_auc[radius, kind] = auc
         print(f"radius {radius:4.2f}, {kind:11s}: AUC {auc:.3f} "
               f"(plain loss {rows[kind]['mia_auc']:.3f})")
-assert all(radius_auc[r, "standard"] < rows["standard"]["mia_auc"] for r in (0.05, 0.2))
-assert radius_auc[0.2, "adversarial"] < rows["adversarial"]["adv_mia_auc"]
+# END SOLUTION
+check.exercise("2.3-2", radius_auc, models={k: trained[k][0] for k in ("standard", "adversarial")},
+               x=x_cand, y=y_cand, is_member=is_member, pgd_steps=PGD_STEPS)
+"""),
+check("""
+assert radius_auc[0.2, "standard"] < rows["standard"]["mia_auc"] - 0.03, radius_auc
+assert radius_auc[0.2, "adversarial"] < rows["adversarial"]["adv_mia_auc"], radius_auc
 """),
 md(r"""
-For the standard model every ball lowers the AUC below the plain loss's, and the larger the
-ball the more: PGD pushes members and non-members alike to a high loss. For the robust model
+For the standard model the small ball changes the AUC little and the large one pulls it
+towards 0.5: PGD pushes members and non-members alike to a high loss. For the robust model
 the ball helps most near the radius it was trained at ({glue:text}`eps_adv`); at 0.2 PGD
 breaks members too and the gain over the plain loss is gone.
 ```{solution-end}
@@ -449,7 +558,10 @@ breaks members too and the gain over the plain loss is gone.
 *Generalisation gaps.* {cite}`song2019privacy` tie the leakage of robust models to the gap
 between robust accuracy on members and on non-members. Measure, for the standard and the
 robust model, PGD accuracy on {glue:text}`n_eval` members and {glue:text}`n_eval`
-non-members, and compare the two gaps with the clean gaps (train minus test accuracy).
+non-members, and compare the two gaps with the clean gaps (train minus test accuracy). Store
+them in a dict `gaps` from kind (`"standard"`, `"adversarial"`) to the pair (robust gap, clean
+gap), members minus non-members, and run the check call that ends the solution cell,
+`check.exercise("2.3-3", gaps, ...)`, which hands the checker the two models and the data.
 ```
 
 ```{solution-start} ex-2-3-3
@@ -457,6 +569,9 @@ non-members, and compare the two gaps with the clean gaps (train minus test accu
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 n, gaps = len(x_eval), {}
 for kind in ("standard", "adversarial"):
     model = trained[kind][0]
@@ -468,6 +583,15 @@ for kind in ("standard", "adversarial"):
           f"({on['members']:.3f} vs {on['non-members']:.3f}); clean gap "
           f"{r['train_accuracy'] - r['clean_accuracy']:+.3f}")
     gaps[kind] = (on["members"] - on["non-members"], r["train_accuracy"] - r["clean_accuracy"])
+# END SOLUTION
+n_eval = len(x_eval)
+check.exercise("2.3-3", gaps, models={k: trained[k][0] for k in ("standard", "adversarial")},
+               x_members=x_in[:n_eval], y_members=y_in[:n_eval], x_nonmembers=x_out[:n_eval],
+               y_nonmembers=y_out[:n_eval], epsilon=EPS_ADV, pgd_steps=PGD_STEPS,
+               clean_gaps={k: rows[k]["train_accuracy"] - rows[k]["clean_accuracy"]
+                           for k in ("standard", "adversarial")})
+"""),
+check("""
 assert gaps["adversarial"][0] > gaps["standard"][0] + 0.05, gaps     # robust gap
 assert gaps["adversarial"][1] < gaps["standard"][1], gaps            # clean gap
 """),

@@ -6,6 +6,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nbbuild import check, code, md, notebook  # noqa: E402
 
+# The exposure-against-epsilon table of Section 6.1.3, every cell glued from the computation.
+LM_TABLE = "\n".join(
+    ["| run | $\\sigma$ | $\\epsilon$ | exposure, 0x | 4x | 16x | 64x | beam search best "
+     "| held-out loss (nats/char) |",
+     "|---|---|---|---|---|---|---|---|---|"]
+    + [f"| {name} | {sigma} | {eps} | " + " | ".join(
+        f"{{glue:text}}`{key}_{field}`"
+        for field in ("exp0", "exp4", "exp16", "exp64", "best", "loss")) + " |"
+       for name, key, sigma, eps in
+       [("no DP", "lmnodp", "0", "$\\infty$")]
+       + [("DP-SGD", f"lmdp{i}", f"{{glue:text}}`lmdp{i}_sigma`", f"{{glue:text}}`lmdp{i}_eps`")
+          for i in range(3)]])
+
 cells = [
 md(r"""
 # 6.1 What differential privacy buys: attacks and audits
@@ -14,8 +27,10 @@ Chapters 3.2 and 4.2 trained recurrent networks with DP-SGD and let an accountan
 $\epsilon$. A certificate is a promise about the worst case; this chapter measures what it
 changes in practice. We train the same small LSTM three times (without privacy, at
 $\epsilon \approx 8$ and at $\epsilon \approx 2$) and attack each model; we repeat the canary
-experiment of Chapter 2.2 on a character language model trained with and without DP; and then
-we turn the attack around into an **audit**: an experiment whose outcome proves, with stated
+experiment of Chapter 2.2 on a character language model trained without DP and with DP at
+three values of $\epsilon$; and then
+we turn the attack around into an **{term}`audit <Privacy audit (隐私审计)>`**: an experiment whose
+outcome proves, with stated
 confidence, that $\epsilon$ is *at least* some number
 {cite}`jagielski2020auditing,steinke2023privacy`. The accountant's $\epsilon$ is an upper
 bound, the audit's is a lower bound, and the gap between them is the subject of the last
@@ -222,7 +237,8 @@ md(r"""
 ## 6.1.3 Canaries in a language model, with and without DP
 
 Chapter 2.2 planted phone numbers in a Shakespeare slice and watched a character LSTM
-memorise them: the more often a secret was inserted, the higher its **exposure**
+memorise them: the more often a secret was inserted, the higher its
+**{term}`exposure <Exposure (暴露度)>`**
 ({prf:ref}`def-exposure`), until beam search read it back from the prefix alone
 {cite}`carlini2019secret`. Carlini et al. also trained the same model with DP-SGD and found
 the exposure of the inserted canaries pushed down to that of canaries the model never saw.
@@ -231,12 +247,15 @@ Shakespeare, secrets of five digits after `"my phone number is "` ($10^5$ candid
 exposure is computed exactly and is at most {glue:text}`lm_max_exposure` bits), two canaries
 never inserted (the reference) and two each inserted 4, 16 and 64 times. The text is cut into
 {glue:text}`lm_windows:,d` windows of 100 characters; for DP-SGD each window is one example.
-Both models are the same LSTM({glue:text}`lm_units`) language model trained for
-{glue:text}`lm_epochs` epochs with batches of {glue:text}`batch`; the private one clips each
-window's gradient to $C = 1$ and adds noise with $\sigma$ = {glue:text}`lm_sigma`.
+All models are the same LSTM({glue:text}`lm_units`) language model trained for
+{glue:text}`lm_epochs` epochs with batches of {glue:text}`batch`; the private ones clip each
+window's gradient to $C = 1$ and add noise with $\sigma$ = {glue:text}`lm_sigma_list`, which
+the accountant turns into $\epsilon$ = {glue:text}`lm_eps_list` at $\delta$ =
+{glue:text}`lm_delta` after the same {glue:text}`lm_steps` steps.
 """),
 code("""
-LM_SIGMA, LM_LR, LM_DELTA, FORMAT = 1.0, 1e-2, 1e-5, "#####"
+LM_SIGMAS, LM_LR, LM_DELTA, FORMAT = (0.5, 1.0, 2.0), 1e-2, 1e-5, "#####"
+LM_SIGMA = 1.0  # the run the prose follows in detail
 text = data.load_shakespeare(SIZES["lm_chars"] + 10_000)
 lm_text, held_out = text[:SIZES["lm_chars"]], text[SIZES["lm_chars"]:]  # train | held-out text
 repetitions = [0, 4, 16, 64]
@@ -249,29 +268,34 @@ x_lm, y_lm = data.char_windows(vocab.encode(corpus), seq_len=100)      # [W, 100
 x_held, y_held = data.char_windows(vocab.encode(held_out), seq_len=100)
 n_windows = len(x_lm)
 lm_steps = SIZES["lm_epochs"] * max(1, round(n_windows / BATCH))  # Poisson: round(1/q) per epoch
-lm_privacy = compute_epsilon(LM_SIGMA, BATCH / n_windows, lm_steps, LM_DELTA)
-print(f"{len(corpus):,} characters, {n_windows} windows; DP-SGD: {lm_privacy}")
+lm_privacy = {sigma: compute_epsilon(sigma, BATCH / n_windows, lm_steps, LM_DELTA)
+              for sigma in LM_SIGMAS}
+print(f"{len(corpus):,} characters, {n_windows} windows")
+for sigma, report in lm_privacy.items():
+    print(f"DP-SGD with sigma {sigma}: {report}")
 
 
-def train_lm(private):
-    \"\"\"Character LSTM on the windows, non-private or with DP-SGD (C = 1, sigma = LM_SIGMA).\"\"\"
+def train_lm(sigma=None):
+    \"\"\"Character LSTM on the windows, non-private (sigma None) or DP-SGD with C = 1, sigma.\"\"\"
     keras.utils.set_random_seed(0)
     lm = models.char_language_model(vocab.size, units=SIZES["lm_units"], implementation="rnnsec")
-    trainer = make_private(lm, CLIP, LM_SIGMA, seed=0) if private else lm
+    trainer = lm if sigma is None else make_private(lm, CLIP, sigma, seed=0)
     trainer.compile(optimizer=keras.optimizers.Adam(LM_LR), loss=LOSS)
     trainer.fit(x_lm, y_lm, batch_size=BATCH, epochs=SIZES["lm_epochs"], verbose=0)
     return lm
 
 
 top64 = {c.secret for c, r in zip(lm_canaries, inserted) if r == 64}
+lm_label = {sigma: f"DP-SGD, eps = {lm_privacy[sigma].epsilon:.1f}" for sigma in LM_SIGMAS}
 lms = {}
-for label, private in (("no DP", False), (f"DP-SGD, eps = {lm_privacy.epsilon:.1f}", True)):
-    lm = train_lm(private)
+for label, sigma in [("no DP", None)] + [(lm_label[s], s) for s in LM_SIGMAS]:
+    lm = train_lm(sigma)
     exposure = np.array([e.exposure for e in extraction.canary_exposures(lm, vocab, lm_canaries)])
     found = extraction.beam_search_extract(lm, vocab, "my phone number is ", FORMAT,
                                            beam_width=16)
     loss = float(LOSS(y_held, lm.predict(x_held, verbose=0)).numpy())  # nats per character
-    lms[label] = dict(exposure=exposure, found=found, loss=loss,
+    lms[label] = dict(exposure=exposure, found=found, loss=loss, sigma=sigma, model=lm,
+                      eps=math.inf if sigma is None else lm_privacy[sigma].epsilon,
                       mean={r: float(exposure[inserted == r].mean()) for r in repetitions})
     print(f"{label}: held-out loss {loss:.3f} nats/char (perplexity {math.exp(loss):.1f}); "
           f"mean exposure {lms[label]['mean']}; beam search best {found.best} "
@@ -281,8 +305,32 @@ code("""
 unigram = np.bincount(vocab.encode(corpus), minlength=vocab.size) + 1.0  # add-one counts [V]
 unigram_loss = float(-np.mean(np.log(unigram / unigram.sum())[y_held]))  # context-free model
 print(f"a model that ignores the context: {unigram_loss:.3f} nats/char")
-nodp_lm, dp_lm = lms["no DP"], lms[f"DP-SGD, eps = {lm_privacy.epsilon:.1f}"]
+nodp_lm, dp_lm = lms["no DP"], lms[lm_label[LM_SIGMA]]
+dp_lms = [lms[lm_label[s]] for s in LM_SIGMAS]  # epsilon from large to small
 max_exposure_lm = math.log2(10 ** FORMAT.count("#"))
+n_params = int(sum(np.prod(w.shape) for w in nodp_lm["model"].trainable_weights))
+noise_ratio = {s: s * math.sqrt(n_params) / BATCH for s in LM_SIGMAS}  # sigma C sqrt(P)/B / C
+print(f"{n_params:,} parameters; noise norm / largest clipped-mean norm: "
+      + ", ".join(f"sigma {s}: {v:.1f}" for s, v in noise_ratio.items()))
+print(f"{'run':<22}{'sigma':>6}{'epsilon':>9}" + "".join(f"{f'{r}x':>7}" for r in repetitions)
+      + f"{'beam best':>11}{'64x?':>6}{'loss':>7}")
+for label, r in lms.items():
+    print(f"{label:<22}{r['sigma'] or 0:>6}{r['eps']:>9.2f}"
+          + "".join(f"{r['mean'][k]:>7.1f}" for k in repetitions)
+          + f"{r['found'].best:>11}{str(r['found'].best in top64):>6}{r['loss']:>7.3f}")
+for i, r in enumerate(dp_lms):
+    glue(f"lmdp{i}_eps", round(r["eps"], 2))
+    glue(f"lmdp{i}_sigma", r["sigma"])
+    glue(f"lmdp{i}_best", r["found"].best)
+    glue(f"lmdp{i}_loss", round(r["loss"], 2))
+    glue(f"lmdp{i}_noise_ratio", round(noise_ratio[r["sigma"]], 1))
+    for reps in repetitions:
+        glue(f"lmdp{i}_exp{reps}", round(r["mean"][reps], 1))
+glue("lm_params", n_params)
+glue("lmdp_spread64", round(max(r["mean"][64] for r in dp_lms)
+                            - min(r["mean"][64] for r in dp_lms), 1))
+glue("lm_sigma_list", ", ".join(f"{s:g}" for s in LM_SIGMAS))
+glue("lm_eps_list", ", ".join(f"{lm_privacy[s].epsilon:.2f}" for s in LM_SIGMAS))
 for key, r in (("lmnodp", nodp_lm), ("lmdp", dp_lm)):
     for reps in repetitions:
         glue(f"{key}_exp{reps}", round(r["mean"][reps], 1))
@@ -300,31 +348,45 @@ glue("lm_units", SIZES["lm_units"])
 glue("lm_epochs", SIZES["lm_epochs"])
 glue("lm_windows", n_windows)
 glue("lm_sigma", LM_SIGMA)
-glue("lm_eps", round(lm_privacy.epsilon, 2))
+glue("lm_eps", round(lm_privacy[LM_SIGMA].epsilon, 2))
 glue("lm_delta", LM_DELTA)
 glue("lm_steps", lm_steps)
 glue("lm_max_exposure", round(max_exposure_lm, 1))
 glue("unigram_loss", round(unigram_loss, 2))
 plots.exposure_vs_insertions({label: (inserted, r["exposure"]) for label, r in lms.items()},
                              max_exposure=max_exposure_lm,
-                             title="Canary exposure, character LSTM with and without DP");
+                             title="Canary exposure of a character LSTM against epsilon");
 """),
 check("""
 assert all(math.isfinite(r["loss"]) for r in lms.values())
-assert 1.0 < lm_privacy.epsilon < 8.0, lm_privacy                    # a meaningful guarantee
+assert 1.0 < lm_privacy[LM_SIGMA].epsilon < 8.0, lm_privacy          # a meaningful guarantee
+eps_order = [lm_privacy[s].epsilon for s in LM_SIGMAS]
+assert eps_order[0] > 10 and eps_order[-1] < 2 and eps_order == sorted(eps_order, reverse=True)
 # Without DP the model memorises: 64x canaries far above the never-inserted ones.
 assert nodp_lm["mean"][64] > nodp_lm["mean"][0] + 8, nodp_lm["mean"]
 assert nodp_lm["mean"][16] > nodp_lm["mean"][0] + 5, nodp_lm["mean"]
 assert nodp_lm["found"].best in top64, nodp_lm["found"]              # and gives them away
 # With DP the 64x canaries fall far below the non-private exposure, near the reference.
-assert dp_lm["mean"][64] < nodp_lm["mean"][64] - 8, (dp_lm["mean"], nodp_lm["mean"])
-assert dp_lm["mean"][64] < nodp_lm["mean"][0] + 5, (dp_lm["mean"], nodp_lm["mean"])
-assert dp_lm["found"].best not in top64, dp_lm["found"]
-assert dp_lm["loss"] > nodp_lm["loss"] + 0.5, (dp_lm["loss"], nodp_lm["loss"])   # the cost
-assert abs(dp_lm["loss"] - unigram_loss) < 0.3, (dp_lm["loss"], unigram_loss)  # ~ frequencies
+# At every epsilon measured, including the largest.
+for r in dp_lms:
+    assert r["mean"][64] < nodp_lm["mean"][64] - 8, (r["mean"], nodp_lm["mean"])
+    assert r["mean"][64] < nodp_lm["mean"][0] + 5, (r["mean"], nodp_lm["mean"])
+    assert r["found"].best not in top64, r["found"]
+    assert r["loss"] > nodp_lm["loss"] + 0.5, (r["loss"], nodp_lm["loss"])   # the cost
+    assert r["loss"] > unigram_loss - 0.4, (r["loss"], unigram_loss)         # ~ frequencies
+assert abs(dp_lm["loss"] - unigram_loss) < 0.3, (dp_lm["loss"], unigram_loss)
+# No trend with epsilon at this scale: the private runs' 64x exposures lie within a few bits.
+dp64 = [r["mean"][64] for r in dp_lms]
+assert max(dp64) - min(dp64) < 5, dp64
+assert all(v > 3 for v in noise_ratio.values()), noise_ratio   # noise swamps every batch
 assert nodp_lm["loss"] < unigram_loss - 0.8, (nodp_lm["loss"], unigram_loss)
 """),
 md(r"""
+Mean exposure (bits, at most {glue:text}`lm_max_exposure`) of the two canaries in each group,
+by number of insertions, and what beam search returns first:
+
+@@LMTABLE@@
+
 Without privacy the exposure climbs with the insertions as in Chapter 2.2: a mean of
 {glue:text}`lmnodp_exp0` bits for the never-inserted canaries, {glue:text}`lmnodp_exp4`
 after 4 insertions, {glue:text}`lmnodp_exp16` after 16 and {glue:text}`lmnodp_exp64` after
@@ -347,6 +409,28 @@ same size, so repetition accumulates far more slowly than without DP. {cite}`car
 observed the same: DP training drove the exposure of inserted canaries toward that of canaries
 never inserted.
 
+**Exposure against $\epsilon$.** Across the three private runs there is *no* trend: at
+$\epsilon$ = {glue:text}`lmdp0_eps`, {glue:text}`lmdp1_eps` and {glue:text}`lmdp2_eps` the
+64-times canaries have mean exposures of {glue:text}`lmdp0_exp64`, {glue:text}`lmdp1_exp64`
+and {glue:text}`lmdp2_exp64` bits, all within a few bits of each other and of the
+never-inserted ones, and beam search returns no planted secret at any of them. The private
+runs differ by at most {glue:text}`lmdp_spread64` bits at 64 insertions; a mean of two
+random ranks alone scatters by about a bit (Exercise 2.2.1), so read no ordering by
+$\epsilon$ into the table. A hidden cell asserts only what holds on every run and both
+software stacks:
+each private model stays far below the non-private one, and the private runs stay within a
+few bits of each other. The reason is visible in the noise. The clipped mean gradient of a
+batch has norm at most $C$, while the Gaussian noise added to it has norm about
+$\sigma C \sqrt{P} / B$ for $P$ = {glue:text}`lm_params:,d` parameters and
+$B$ = {glue:text}`batch`: {glue:text}`lmdp0_noise_ratio`, {glue:text}`lmdp1_noise_ratio`
+and {glue:text}`lmdp2_noise_ratio` times the largest possible signal. Even at the largest
+$\epsilon$ every step is mostly noise, so none of the private models learns much beyond the
+character frequencies (held-out losses {glue:text}`lmdp0_loss`, {glue:text}`lmdp1_loss` and
+{glue:text}`lmdp2_loss` nats per character), and what a model does not learn it cannot
+memorise. A trend with $\epsilon$ can only appear once the private model learns the text,
+which needs batches far larger than {glue:text}`batch` windows (the ratio falls as $1/B$) and
+correspondingly more data.
+
 The cost is the language model. On {glue:text}`lm_chars:,d` characters the clipped, noisy
 gradients teach it little in {glue:text}`lm_epochs` epochs: its held-out loss is
 {glue:text}`lmdp_loss` nats per character (perplexity {glue:text}`lmdp_ppl`), against
@@ -356,7 +440,7 @@ its frequency. At this scale the private model has learned little beyond the cha
 frequencies, so the experiment shows the far end of the privacy-utility trade-off: the
 canaries are safe, and so is most of Shakespeare. As with the digits, more data makes the
 same $\epsilon$ cheaper.
-"""),
+""".replace("@@LMTABLE@@", LM_TABLE)),
 md(r"""
 ## 6.1.4 Auditing in one training run
 
@@ -486,7 +570,10 @@ opposite.
   cuts the mean exposure of secrets inserted 64 times from {glue:text}`lmnodp_exp64` to
   {glue:text}`lmdp_exp64` bits (never-inserted ones: {glue:text}`lmnodp_exp0` and
   {glue:text}`lmdp_exp0`), and beam search no longer extracts them; the held-out loss rises
-  from {glue:text}`lmnodp_loss` to {glue:text}`lmdp_loss` nats per character.
+  from {glue:text}`lmnodp_loss` to {glue:text}`lmdp_loss` nats per character. At
+  $\epsilon$ = {glue:text}`lmdp0_eps` and {glue:text}`lmdp2_eps` the picture is the same
+  ({glue:text}`lmdp0_exp64` and {glue:text}`lmdp2_exp64` bits): at batch size
+  {glue:text}`batch` the noise swamps every step, so exposure shows no trend with $\epsilon$.
 - A one-run audit with {glue:text}`m_canaries` coin-flip canaries proves
   $\epsilon \ge$ {glue:text}`nodp_audit` for the non-private model and
   {glue:text}`eps8_audit` / {glue:text}`eps2_audit` for the private ones: always below the
@@ -499,8 +586,10 @@ opposite.
 ```{exercise}
 :label: ex-6-1-1
 The one-run audit's bound depends on how many guesses the auditor makes. For the non-private
-model, compute the bound for $k_+ = k_- \in \{5, 10, 20, 40, 80\}$. Why does it first rise and
-then fall, and why may you not report the largest value as "the" audit result?
+model, compute the bound for $k_+ = k_- \in \{5, 10, 20, 40, 80\}$; store it in a dict
+`bounds` from $k$ to the bound and run `check.exercise("6.1-1", bounds,
+scores=-runs["no DP"]["canary_loss"], included=included, delta=DELTA)`. Why does it first
+rise and then fall, and why may you not report the largest value as "the" audit result?
 ```
 
 ```{solution-start} ex-6-1-1
@@ -508,10 +597,18 @@ then fall, and why may you not report the largest value as "the" audit result?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
+bounds = {}
 for k in (5, 10, 20, 40, 80):
     a = one_run_audit(-runs["no DP"]["canary_loss"], included, k, k, delta=DELTA)
+    bounds[k] = a.epsilon
     print(f"k = {k:>2} each way: {a.n_correct:>3} of {a.n_guesses:>3} right, "
           f"epsilon >= {a.epsilon:.2f}")
+# END SOLUTION
+check.exercise("6.1-1", bounds, scores=-runs["no DP"]["canary_loss"], included=included,
+               delta=DELTA)
 """),
 md(r"""
 Few guesses are all right but prove little (the ceiling above); many guesses reach canaries the
@@ -525,8 +622,10 @@ separate set of canaries).
 :label: ex-6-1-2
 Use the Jagielski et al. bound `rnnsec.privacy.audit.epsilon_lower_bound` on the membership
 attack against the *real* digits of the non-private model: guess "member" when the loss is
-below a threshold fixed in advance (0.01 nats). What bound do you get, and why is this not a
-valid audit of one training run, unlike the one-run audit?
+below a threshold fixed in advance (0.01 nats). Store the confusion counts as a tuple
+`counts = (tp, fn, fp, tn)` and run `check.exercise("6.1-2", counts,
+losses=-runs["no DP"]["mia"].scores, is_member=is_member, threshold=0.01)`. What bound do you
+get, and why is this not a valid audit of one training run, unlike the one-run audit?
 ```
 
 ```{solution-start} ex-6-1-2
@@ -534,13 +633,18 @@ valid audit of one training run, unlike the one-run audit?
 ```
 """),
 code("""
+from rnnsec import check
 from rnnsec.privacy.audit import confusion_counts, epsilon_lower_bound
 
+# BEGIN SOLUTION
 member_loss = -runs["no DP"]["mia"].scores          # the loss attack's score is minus the loss
 guess = member_loss < 0.01                          # threshold fixed before looking
-tp, fn, fp, tn = confusion_counts(guess, is_member)
-print(f"tp={tp} fn={fn} fp={fp} tn={tn}")
-print(epsilon_lower_bound(tp, fn, fp, tn, delta=DELTA, alpha=0.05))
+counts = confusion_counts(guess, is_member)         # (tp, fn, fp, tn)
+print("tp={} fn={} fp={} tn={}".format(*counts))
+print(epsilon_lower_bound(*counts, delta=DELTA, alpha=0.05))
+# END SOLUTION
+check.exercise("6.1-2", counts, losses=-runs["no DP"]["mia"].scores, is_member=is_member,
+               threshold=0.01)
 """),
 md(r"""
 The numbers look like an audit, but the Clopper-Pearson intervals assume independent trials,
@@ -557,8 +661,11 @@ coin flips of the canaries, which is why it needs them.
 The audit's power depends on the attack's score. Rerun the one-run audit of the three models
 with the logit-confidence score $\phi = \log(p_y / (1 - p_y))$ that LiRA uses
 {cite}`carlini2022membership` (`attacks.logit_confidence`) instead of minus the loss, with the
-same {glue:text}`guesses` guesses each way. Does the bound change, and can it ever cross the
-accountant's $\epsilon$?
+same {glue:text}`guesses` guesses each way. Store the bounds in a dict `logit_bounds` from run
+label to bound and run `check.exercise("6.1-3", logit_bounds, models={label: r["model"] for
+label, r in runs.items()}, x=x_canary, y=y_canary, included=included, k=K, delta=DELTA,
+accountant_epsilons={label: r["eps"] for label, r in runs.items()})`. Does the bound change,
+and can it ever cross the accountant's $\epsilon$?
 ```
 
 ```{solution-start} ex-6-1-3
@@ -566,12 +673,19 @@ accountant's $\epsilon$?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
+logit_bounds = {}
 for label, r in runs.items():
     phi = attacks.logit_confidence(attacks.model_logits(r["model"], x_canary), y_canary)
-    a = one_run_audit(phi, included, K, K, delta=DELTA)
+    logit_bounds[label] = one_run_audit(phi, included, K, K, delta=DELTA).epsilon
     print(f"{label:<8} accountant {r['eps']:>6.2f}  loss score >= {audits[label].epsilon:.2f}  "
-          f"logit-confidence score >= {a.epsilon:.2f}")
-    assert a.epsilon <= r["eps"]
+          f"logit-confidence score >= {logit_bounds[label]:.2f}")
+# END SOLUTION
+check.exercise("6.1-3", logit_bounds, models={label: r["model"] for label, r in runs.items()},
+               x=x_canary, y=y_canary, included=included, k=K, delta=DELTA,
+               accountant_epsilons={label: r["eps"] for label, r in runs.items()})
 """),
 md(r"""
 For a single example, $-\text{loss} = \log p_y$ and $\phi$ are both increasing functions of
