@@ -13,7 +13,7 @@ md(r"""
 Chapter 4.2 showed how to add noise to *one* answer so that no record can be told apart, and
 how an accountant turns thousands of noisy steps into one $(\epsilon, \delta)$ guarantee. This
 chapter applies it to the thing we actually release: the weights of a trained recurrent
-network. The algorithm is DP-SGD {cite}`abadi2016deep`: at every step, compute each example's
+network. The algorithm is {term}`DP-SGD <DP-SGD (差分隐私随机梯度下降)>` {cite}`abadi2016deep`: at every step, compute each example's
 gradient, clip it to a fixed norm, add Gaussian noise to the sum, and let the optimizer step.
 We first write one step from scratch with `tf.GradientTape` and check it number by number
 against `rnnsec`, then train the source article's `LSTM(64)+Dense(10)` privately on real data,
@@ -24,7 +24,7 @@ sampled, and what a microbatch is.
 ```{admonition} Learning objectives
 :class: tip
 After this chapter you can
-- write a DP-SGD step by hand (per-example gradients, clipping, noise, step) and say why the
+- write a DP-SGD step by hand (per-example gradients, {term}`clipping <Gradient clipping (梯度裁剪)>`, noise, step) and say why the
   noise scale is $\sigma C$;
 - read a distribution of per-example gradient norms and choose a clipping norm from it;
 - train a Keras RNN privately with `rnnsec.privacy.make_private` and log $\epsilon$ per epoch;
@@ -37,7 +37,7 @@ After this chapter you can
 ```{admonition} Threat model of this chapter
 :class: important
 - **Adversary's goal:** learn whether one record was in the training set, or anything about it
-  (membership inference, extraction; Chapter 2.2).
+  ({term}`membership inference <Membership inference (成员推断攻击)>`, extraction; Chapter 2.2).
 - **Adversary's knowledge:** everything but the target record: the training code, the
   hyperparameters, every other record, and **every intermediate model** (DP-SGD's guarantee
   holds even if all checkpoints are published).
@@ -45,7 +45,7 @@ After this chapter you can
   training run's random numbers (noise and sampling).
 - **Guarantee:** $(\epsilon, \delta)$-DP with respect to adding or removing one *clipping unit*
   (one example, unless microbatches are used: Section 3.2.6), for the sampling the
-  accountant assumed (Section 3.2.5).
+  {term}`accountant <Privacy accountant (隐私会计)>` assumed (Section 3.2.5).
 - **Out of scope:** users who contribute many records (user-level DP {cite}`mcmahan2018learning`),
   attacks on the hardware or on the random number generator.
 ```
@@ -595,7 +595,9 @@ person (Chapter 5.2 corrects that snippet). `rnnsec` clips each example by defau
 :label: ex-3-2-1
 Your privacy budget is $\epsilon = 2$ at $\delta = 10^{-5}$ for {glue:text}`epochs` epochs at
 batch {glue:text}`batch`. Use `noise_for_epsilon` to find the smallest noise multiplier, train
-the article's model with it, and check with `EpsilonCallback` that the budget holds.
+the article's model with it, and check with `EpsilonCallback` that the budget holds. Store the
+noise multiplier in `sigma_2` and run `check.exercise("3.2-1", sigma_2, n_examples=n_train,
+batch_size=BATCH, epochs=EPOCHS, delta=DELTA)`.
 ```
 
 ```{solution-start} ex-3-2-1
@@ -603,12 +605,17 @@ the article's model with it, and check with `EpsilonCallback` that the budget ho
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 steps = EPOCHS * round(n_train / BATCH)
 sigma_2 = noise_for_epsilon(2.0, BATCH / n_train, steps, DELTA)
 budget_run = train_private(sigma_2, 1.0)
 print(f"sigma = {sigma_2:.3f}: epsilon {budget_run['eps']:.3f}, "
       f"test accuracy {budget_run['acc']:.3f}")
 assert budget_run["eps"] <= 2.0
+# END SOLUTION
+check.exercise("3.2-1", sigma_2, n_examples=n_train, batch_size=BATCH, epochs=EPOCHS, delta=DELTA)
 """),
 md(r"""
 The accountant is exact about its own inputs, so the callback's $\epsilon$ lands just below 2;
@@ -618,9 +625,12 @@ the accuracy lies between those of the $\sigma = 1$ and $\sigma = 2$ runs above.
 
 ```{exercise}
 :label: ex-3-2-2
-Check {prf:ref}`thm-clip-sensitivity` numerically: for one batch, compute the clipped sum with
+Check {prf:ref}`thm-clip-sensitivity` numerically: for one batch (the first 16 training
+digits, `xs, ys`) and the trained non-private model `baseline`, compute the clipped sum with
 `clipped_gradient_sum`, remove one example, and measure the L2 distance between the two sums.
 Do it for every example of the batch and for $C \in \{0.1, 1, 10\}$. Does any change exceed $C$?
+Store the largest change for each $C$ in a dict `largest_change` (keys 0.1, 1.0 and 10.0) and
+run `check.exercise("3.2-2", largest_change, model=baseline, x=xs, y=ys)`.
 ```
 
 ```{solution-start} ex-3-2-2
@@ -628,7 +638,11 @@ Do it for every example of the batch and for $C \in \{0.1, 1, 10\}$. Does any ch
 ```
 """),
 code("""
+from rnnsec import check
+
 xs, ys = x_train[:16], y_train[:16]
+# BEGIN SOLUTION
+largest_change = {}
 for clip in (0.1, 1.0, 10.0):
     full = clipping.clipped_gradient_sum(baseline, per_example_loss(), xs, ys, clip).grads
     changes = []
@@ -639,6 +653,9 @@ for clip in (0.1, 1.0, 10.0):
         changes.append(np.sqrt(sum(float(tf.reduce_sum((a - b) ** 2)) for a, b in zip(full, less))))
     print(f"C = {clip:4g}: largest change {max(changes):.4f}, smallest {min(changes):.4f}")
     assert max(changes) <= clip * (1 + 1e-4)
+    largest_change[clip] = max(changes)
+# END SOLUTION
+check.exercise("3.2-2", largest_change, model=baseline, x=xs, y=ys)
 """),
 md(r"""
 No change exceeds $C$. Removing an example whose gradient was clipped changes the sum by
@@ -654,7 +671,10 @@ Train with microbatches: `make_private(..., num_microbatches=8, sampling="shuffl
 `shuffled_batches(..., drop_remainder=True)` (every batch must split into 8 groups), with
 $\sigma = 1$, $C = 1$. Log $\epsilon$ with `EpsilonCallback.from_batches(...,
 num_microbatches=8)`. Compare the accuracy and the example-level $\epsilon$ with the
-per-example run of Section 3.2.5.
+per-example run of Section 3.2.5. Store the test accuracy and the last epoch's `epsilon` and
+`epsilon_if_poisson` in a dict `grouped` with those three keys (`"accuracy"`, `"epsilon"`,
+`"epsilon_if_poisson"`) and run `check.exercise("3.2-3", grouped, batches=grouped_batches,
+noise_multiplier=1.0, delta=DELTA, epochs=EPOCHS, num_microbatches=8)`.
 ```
 
 ```{solution-start} ex-3-2-3
@@ -662,7 +682,10 @@ per-example run of Section 3.2.5.
 ```
 """),
 code("""
+from rnnsec import check
+
 grouped_batches = shuffled_batches(x_train, y_train, BATCH, seed=0, drop_remainder=True)
+# BEGIN SOLUTION
 dp_grouped = make_private(build_article_model(), 1.0, 1.0, num_microbatches=8,
                           sampling="shuffle", seed=0)
 dp_grouped.compile(optimizer=keras.optimizers.Adam(LR), loss=LOSS, metrics=["accuracy"])
@@ -677,6 +700,11 @@ print(f"per example:    accuracy {shuffle_acc:.3f}, epsilon proven {last['epsilo
       f"'if Poisson' {last['epsilon_if_poisson']:.2f}")
 assert grouped_acc <= shuffle_acc + 0.02
 assert g["epsilon_if_poisson"] > 3 * last["epsilon_if_poisson"]
+grouped = {"accuracy": grouped_acc, "epsilon": g["epsilon"],
+           "epsilon_if_poisson": g["epsilon_if_poisson"]}
+# END SOLUTION
+check.exercise("3.2-3", grouped, batches=grouped_batches, noise_multiplier=1.0, delta=DELTA,
+               epochs=EPOCHS, num_microbatches=8)
 """),
 md(r"""
 The proven shuffling bound is the same for both (it already allows a change of $2C$ per

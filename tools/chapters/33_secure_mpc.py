@@ -14,13 +14,13 @@ The source article's section 3.3 asks how several parties can compute a function
 when none of them may show its data to the others. A hospital wants a speaker-identification
 model to label a patient's recording without handing over the recording; the model's owner
 wants to sell predictions without handing over the weights; four hospitals want to train one
-model without pooling their patients. Secure multi-party computation (MPC) answers all three:
+model without pooling their patients. {term}`Secure multi-party computation <Secure multi-party computation (安全多方计算, MPC)>` (MPC) answers all three:
 the parties exchange messages that, taken one by one, look like random numbers, and at the end
 each learns the output it is entitled to and nothing else {cite}`yao1986generate`.
 
 This chapter builds that machinery from the bottom up with `rnnsec.mpc`, a small but real MPC
 implementation in NumPy that simulates the parties in one process and counts every byte they
-would send. It follows CrypTen {cite}`knott2021crypten`: additive secret sharing, Beaver
+would send. It follows CrypTen {cite}`knott2021crypten`: additive {term}`secret sharing <Secret sharing (秘密共享)>`, Beaver
 multiplication, fixed-point numbers, and approximations of the sigmoid and tanh that recurrent
 networks need. We then run a trained LSTM on secret-shared speech data, train a model across
 simulated hospitals with secure aggregation {cite}`bonawitz2017practical`, and finally break
@@ -31,14 +31,14 @@ the protocol's main assumption: that every party follows it.
 After this chapter you can
 - split a number into additive shares over $\mathbb{Z}_{2^{64}}$ and explain, with a proof and
   a statistical test, why one share reveals nothing;
-- multiply secret-shared values with a Beaver triple, say what every party sends and
+- multiply secret-shared values with a {term}`Beaver triple <Beaver triple (Beaver 三元组)>`, say what every party sends and
   receives, and explain why a triple must never be used twice;
 - predict the error that fixed-point encoding and truncation add, and when truncation fails;
 - compare secure approximations of sigmoid and tanh by accuracy and cost, and choose one;
 - run a trained RNN on secret-shared inputs and weights and measure agreement, bytes, rounds
   and slowdown against plaintext inference;
 - train a model across several data holders with secure aggregation, with and without
-  differential privacy, and compare it with centralised training;
+  {term}`differential privacy <Differential privacy (差分隐私)>`, and compare it with centralised training;
 - say what the semi-honest model does not protect against, and how MACs (SPDZ) detect a
   cheating party.
 ```
@@ -821,7 +821,7 @@ for $\sigma = 1$ the noise vector is about $\sqrt{d}\,\sigma C$ long,
 {glue:text}`noise_ratio` times the longest possible sum of {glue:text}`hospitals` clipped
 updates ($4C$), and with only four hospitals there is nothing to average it away. DP-FedAvg
 is meant for thousands of clients {cite}`mcmahan2018learning`; with a handful of institutions,
-record-level DP-SGD inside each one (Part IV), which protects each patient rather than each
+record-level {term}`DP-SGD <DP-SGD (差分隐私随机梯度下降)>` inside each one (Part IV), which protects each patient rather than each
 hospital, is the better fit.
 
 ## 3.3.7 What the semi-honest model does not protect against
@@ -889,7 +889,9 @@ The theorem needs the mask $r$ to be uniform on the whole ring. Suppose an imple
 with a "large enough" random number instead: $r$ uniform among the fixed-point encodings of
 $[-2^{10}, 2^{10})$. Share the secrets 0 and 300 this way 20,000 times each and test, as in
 Section 3.3.1, whether the masked values (read as fixed-point numbers) come from the same
-distribution. What does one masked value reveal about the secret?
+distribution. What does one masked value reveal about the secret? Store the masked values, read
+as fixed-point numbers, in a dict `narrow` from the secret (`0.0`, `300.0`) to its array of
+masked values, and run `check.exercise("3.3-1", narrow)`.
 ```
 
 ```{solution-start} ex-3-3-1
@@ -897,6 +899,9 @@ distribution. What does one masked value reveal about the secret?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 rng = np.random.default_rng(0)
 narrow = {}
 for value in (0.0, 300.0):
@@ -909,6 +914,8 @@ table = table[:, table.sum(axis=0) > 0]
 print(f"same distribution? p = {stats.chi2_contingency(table)[1]:.1e}")
 print(f"a masked value above {2 ** 10:g} proves the secret is positive: "
       f"{np.mean(narrow[300.0] > 2 ** 10):.1%} of the shares of 300 do that")
+# END SOLUTION
+check.exercise("3.3-1", narrow)
 """),
 md(r"""
 The test rejects overwhelmingly. A narrow mask only blurs the secret: the masked value lies in
@@ -923,7 +930,9 @@ for every $x$, which is what the proof uses.
 Suppose the dealer's check were missing and one triple $(a, b, c)$ were used for two products
 $x \cdot y$ and $x' \cdot y'$. Using only what P1 sees in the opening rounds (its own shares
 and the shares P0 sends), compute $x - x'$. Use `triple.parts` to play the two products by
-hand.
+hand, starting from the secrets `x_secret`, `x_prime_secret` and the triple `reused` of the
+cell below. Store the result, read as fixed-point numbers, in `leaked` and run
+`check.exercise("3.3-2", leaked, x=x_secret, x_prime=x_prime_secret)`.
 ```
 
 ```{solution-start} ex-3-3-2
@@ -931,16 +940,23 @@ hand.
 ```
 """),
 code("""
+from rnnsec import check
+
 leak = mpc.Session(parties=2, frac_bits=FRAC_BITS, seed=7)
-x1 = leak.share([2.5, -7.0, 0.125], owner=0)  # P0's first secret
-x2 = leak.share([3.0, 1.0, 10.0], owner=0)  # P0's second secret
+x_secret, x_prime_secret = np.array([2.5, -7.0, 0.125]), np.array([3.0, 1.0, 10.0])
+x1 = leak.share(x_secret, owner=0)  # P0's first secret
+x2 = leak.share(x_prime_secret, owner=0)  # P0's second secret
 reused = leak.dealer.beaver_triple(x1.shape)
+# BEGIN SOLUTION
 a = reused.parts["a"]
 # the openings e = x - a for both products (each party sends its share of x - a)
 e1 = (x1.share_of(0) - a[0]) + (x1.share_of(1) - a[1])
 e2 = (x2.share_of(0) - a[0]) + (x2.share_of(1) - a[1])
-print("e1 - e2 read as fixed point:", mpc.decode(e1 - e2, FRAC_BITS))
-print("x - x' (P0's secret):       ", np.array([2.5, -7.0, 0.125]) - np.array([3.0, 1.0, 10.0]))
+leaked = mpc.decode(e1 - e2, FRAC_BITS)
+print("e1 - e2 read as fixed point:", leaked)
+print("x - x' (P0's secret):       ", x_secret - x_prime_secret)
+# END SOLUTION
+check.exercise("3.3-2", leaked, x=x_secret, x_prime=x_prime_secret)
 """),
 md(r"""
 $e_1 - e_2 = (x - a) - (x' - a) = x - x'$: the pad cancels. If P1 ever learns one of the two
@@ -959,7 +975,12 @@ they first commit to them), and accept only if $\sum_i \sigma_i = 0$. Check that
 opening passes, also after a linear operation $z = 3x + y$ computed on shares; (b) the
 tampering of Section 3.3.7 is caught; (c) a cheater who also adds a guess $g \Delta$ to its MAC
 share passes only when $g = \alpha$. Why would the same check over $\mathbb{Z}_{2^{64}}$ be
-weak?
+weak? Estimate the fraction of random keys for which shifting the value and the MAC by $2^{63}$
+passes the check over $\mathbb{Z}_{2^{64}}$ and store it in `weak`. Write the dealer as
+`authenticated_share(value)` (returning the two parties' shares of the value and of its MAC)
+and the check as `open_and_check(x_shares, m_shares)` (returning the opened value and whether
+it is accepted), then run `check.exercise("3.3-3", {"authenticated_share": authenticated_share,
+"open_and_check": open_and_check, "z2k_weak_fraction": weak})`.
 ```
 
 ```{solution-start} ex-3-3-3
@@ -967,6 +988,9 @@ weak?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 P = 2 ** 61 - 1  # a Mersenne prime
 mac_rng = np.random.default_rng(11)
 
@@ -1016,6 +1040,9 @@ M = 2 ** 64
 keys = mac_rng.integers(0, 2 ** 62, size=10_000)  # random keys (only their parity matters)
 weak = float(np.mean([(int(k) * 2 ** 63) % M == 2 ** 63 for k in keys]))
 print(f"over Z_2^64 the shift 2^63 passes the check for {weak:.1%} of the keys")
+# END SOLUTION
+check.exercise("3.3-3", {"authenticated_share": authenticated_share,
+                         "open_and_check": open_and_check, "z2k_weak_fraction": weak})
 """),
 check("""
 assert open_and_check(z_sh, z_mac) == ((3 * 6 + 10) % P, True)
@@ -1041,7 +1068,10 @@ it opens $\alpha$ never, since the key must stay secret for the next check.
 Where do the rounds of secure LSTM inference go? Run `secure_rnn_predict` on random weights
 with sequences of 1, 2 and 3 time steps and report the rounds of each run, the rounds added
 by each time step, and the rounds of one secure sigmoid (from the table of Section 3.3.4).
-Explain the number per step.
+Explain the number per step. Use the weights `w_small` of the cell below and the sigmoid options
+`TAYLOR3`; store the rounds of each run in a dict `rounds_by_steps` from the number of steps to
+the rounds, and run `check.exercise("3.3-4", rounds_by_steps, weights=w_small,
+function_options=TAYLOR3)`.
 ```
 
 ```{solution-start} ex-3-3-4
@@ -1049,7 +1079,10 @@ Explain the number per step.
 ```
 """),
 code("""
+from rnnsec import check
+
 w_small = mpc.random_rnn_weights("lstm", 12, 8, 9, seed=0)
+# BEGIN SOLUTION
 rounds_by_steps = {}
 for steps in (1, 2, 3):
     xs = np.random.default_rng(1).normal(size=(4, steps, 12))
@@ -1060,6 +1093,8 @@ per_step = rounds_by_steps[2] - rounds_by_steps[1]
 print("rounds by number of steps:", rounds_by_steps)
 sigmoid_rounds = sig["exp: order 3, 4 squarings"].rounds
 print(f"rounds per step: {per_step} = 2 x {sigmoid_rounds} (two sigmoid evaluations) + 3")
+# END SOLUTION
+check.exercise("3.3-4", rounds_by_steps, weights=w_small, function_options=TAYLOR3)
 """),
 check("""
 assert rounds_by_steps[3] - rounds_by_steps[2] == per_step

@@ -10,7 +10,7 @@ cells = [
 md(r"""
 # 4.2 The mathematics of differential privacy
 
-The source article states differential privacy in one line: a randomised algorithm $M$ is
+The source article states {term}`differential privacy <Differential privacy (差分隐私)>` in one line: a randomised algorithm $M$ is
 differentially private when, for any two datasets $D$ and $D'$ that differ in one record and
 any set $S$ of outputs,
 
@@ -42,7 +42,7 @@ After this chapter you can
 :class: important
 - **Adversary's goal:** decide whether one target record was in the data (membership) or learn
   something about it, from what the algorithm releases: a statistic, or a trained model
-  (for DP-SGD, every intermediate model too).
+  (for {term}`DP-SGD <DP-SGD (差分隐私随机梯度下降)>`, every intermediate model too).
 - **Adversary's knowledge:** the strongest imaginable. It knows the algorithm and its noise
   distribution, and **every record but the target one**; it may even choose the target
   record. So its only uncertainty is "$D$ or $D'$?", with $D$ and $D'$ adjacent.
@@ -160,7 +160,7 @@ assert abs(ink.mean() - clipped.mean()) < 0.05
 assert n_train > 1000
 """),
 md(r"""
-Clipping at $C$ = {glue:text}`clip:g` changes only {glue:text}`clipped_share:.1%` of the
+{term}`Clipping <Gradient clipping (梯度裁剪)>` at $C$ = {glue:text}`clip:g` changes only {glue:text}`clipped_share:.1%` of the
 {glue:text}`n_train:,d` records, and the mean ink by {glue:text}`clip_bias:.4f`, while it cuts the
 sensitivity from 64 to {glue:text}`clip:g`: the same trade of a little bias for much less noise
 that DP-SGD makes when it clips gradients.
@@ -519,7 +519,7 @@ md(r"""
 After {glue:text}`k_last:,d` releases, basic composition claims $\epsilon$ =
 {glue:text}`comp_basic:.1f` and advanced composition {glue:text}`comp_advanced:.1f`, while the
 truth is {glue:text}`comp_exact:.2f`; Rényi DP comes close ({glue:text}`comp_rdp:.2f`). All are
-correct upper bounds; they differ in how much they throw away. Which one an accountant uses
+correct upper bounds; they differ in how much they throw away. Which one an {term}`accountant <Privacy accountant (隐私会计)>` uses
 decides whether a DP model is reported as private or not.
 
 (sec-rdp)=
@@ -893,7 +893,7 @@ With the noise multiplier 1.1 of TF Privacy's README, the {glue:text}`digits_ste
 or {glue:text}`digits_11_pld:.2f` (PLD) at $\delta = 10^{-5}$. The digits set is small, so each
 example is sampled often ($q = B/N$ is large): with the same noise, batch and epochs on
 MNIST's 60,000 examples, improved RDP gives {glue:text}`mnist_same:.3f`. In the
-hypothesis-testing terms of the threat model, even at the PLD value a membership test with a
+hypothesis-testing terms of the {term}`threat model <Threat model (威胁模型)>`, even at the PLD value a membership test with a
 1% false-positive rate may reach a true-positive rate of up to {glue:text}`tpr_bound:.1%`,
 and no attack, whatever it knows, can do better against this run.
 
@@ -922,7 +922,9 @@ and no attack, whatever it knows, can do better against this run.
 Find the smallest noise multiplier that keeps DP-SGD on the {glue:text}`n_train:,d` training
 digits (batch 32, 10 epochs, $\delta = 10^{-5}$) at $\epsilon \le 1$, with the improved and the
 classic RDP conversion. Check your answer with `compute_epsilon`, and compare it with what the
-PLD accountant spends at that noise.
+PLD accountant spends at that noise. Store the two noise multipliers in a dict `sigma_min` with
+the keys `"improved"` and `"classic"` and run
+`check.exercise("4.2-1", sigma_min, n_examples=n_train)`.
 ```
 
 ```{solution-start} ex-4-2-1
@@ -930,12 +932,19 @@ PLD accountant spends at that noise.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 q_ex, steps_ex = sampling_rate(32, n_train), steps_for_epochs(n_train, 32, 10)
+sigma_min = {}
 for conversion in ("improved", "classic"):
     noise = noise_for_epsilon(1.0, q_ex, steps_ex, DELTA, conversion=conversion)
+    sigma_min[conversion] = noise
     spent = compute_epsilon(noise, q_ex, steps_ex, DELTA, conversion=conversion).epsilon
     pld = compute_epsilon(noise, q_ex, steps_ex, DELTA, accountant="pld").epsilon
     print(f"{conversion:>8}: noise multiplier {noise:.3f} -> epsilon {spent:.4f} (PLD: {pld:.3f})")
+# END SOLUTION
+check.exercise("4.2-1", sigma_min, n_examples=n_train)
 """),
 md(r"""
 The classic conversion asks for more noise for the same claimed $\epsilon$; with the noise
@@ -950,7 +959,9 @@ A $d$-dimensional gradient clipped to $\ell_2$ norm $C$ has $\ell_2$ sensitivity
 $\ell_1$ sensitivity up to $\sqrt{d}\,C$. Compare the per-coordinate noise standard deviation
 of the Laplace mechanism ($\epsilon$-DP) and the analytic Gaussian mechanism
 ($(\epsilon, 10^{-5})$-DP) at $\epsilon = 1$. From which $d$ on is the Gaussian better? How
-large is $d$ for the article's `LSTM(64) + Dense(10)` on 8 input features?
+large is $d$ for the article's `LSTM(64) + Dense(10)` on 8 input features? Store both numbers
+in a dict `laplace_vs_gauss` with the keys `"crossover_d"` and `"n_params"` and run
+`check.exercise("4.2-2", laplace_vs_gauss)`.
 ```
 
 ```{solution-start} ex-4-2-2
@@ -958,6 +969,9 @@ large is $d$ for the article's `LSTM(64) + Dense(10)` on 8 input features?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 gauss_std = gaussian_mechanism_sigma(1.0, DELTA)  # per coordinate, in units of C
 d_values = np.arange(1, 50)
 laplace_std = np.sqrt(2) * np.sqrt(d_values)  # b = sqrt(d) C / epsilon, std = sqrt(2) b
@@ -971,6 +985,9 @@ print(f"LSTM(64)+Dense(10) on 8 features: d = {n_params}; Laplace std / Gaussian
 glue("crossover_d", crossover)
 glue("n_params", n_params)
 glue("laplace_ratio", round(float(laplace_ratio)))
+laplace_vs_gauss = {"crossover_d": crossover, "n_params": n_params}
+# END SOLUTION
+check.exercise("4.2-2", laplace_vs_gauss)
 """),
 md(r"""
 From $d$ = {glue:text}`crossover_d` on, Laplace noise calibrated to the $\ell_1$ sensitivity
@@ -986,7 +1003,9 @@ How much does sampling buy? For the digits with noise multiplier 1.1, compare th
 $\epsilon$ (or the exact one, where there is no sampling) of (a) 10 epochs of DP-SGD with
 batch 32 and Poisson sampling, (b) 10 epochs of full-batch noisy gradient descent
 ($q = 1$, 10 steps), and (c) full-batch descent with as many steps as (a). Why is (b) so much
-worse than (a) although it takes far fewer steps?
+worse than (a) although it takes far fewer steps? Store the three values of $\epsilon$ at
+$\delta = 10^{-5}$ in a dict `sampling_eps` with the keys `"a"`, `"b"` and `"c"` and run
+`check.exercise("4.2-3", sampling_eps, n_examples=n_train)`.
 ```
 
 ```{solution-start} ex-4-2-3
@@ -994,17 +1013,24 @@ worse than (a) although it takes far fewer steps?
 ```
 """),
 code("""
-steps_a = steps_for_epochs(n_train, 32, 10)
-runs = {"(a) batch 32, Poisson": (q_ex, steps_a), "(b) full batch, 10 steps": (1.0, 10),
+from rnnsec import check
+
+# BEGIN SOLUTION
+q_a, steps_a = sampling_rate(32, n_train), steps_for_epochs(n_train, 32, 10)
+runs = {"(a) batch 32, Poisson": (q_a, steps_a), "(b) full batch, 10 steps": (1.0, 10),
         f"(c) full batch, {steps_a} steps": (1.0, steps_a)}
+sampling_eps = {}
 for name, (q, steps) in runs.items():
     if q < 1:
         spent = compute_epsilon(1.1, q, steps, DELTA, accountant="pld").epsilon
     else:  # without sampling, k Gaussian steps are exactly one with sigma / sqrt(k) (4.2.5)
         spent = gaussian_epsilon(1.1 / math.sqrt(steps), DELTA)
     print(f"{name:28}: epsilon {spent:.2f}")
-glue("q_inverse", round(1 / q_ex))
+    sampling_eps[name[1]] = spent  # "a", "b", "c"
+glue("q_inverse", round(1 / q_a))
 glue("steps_a", steps_a)
+# END SOLUTION
+check.exercise("4.2-3", sampling_eps, n_examples=n_train)
 """),
 md(r"""
 Each full-batch step uses every record with the full noise-to-signal ratio 1.1, and ten such
@@ -1020,7 +1046,9 @@ subsampling accounts for.
 The classic Gaussian formula is proven only for $\epsilon < 1$. Take $\epsilon = 10$,
 $\Delta = 1$, $\delta = 10^{-5}$ and the classic $\sigma$. Find a set of outputs $S$ for which
 $\Pr[M(D) \in S] > e^{\epsilon}\Pr[M(D') \in S] + \delta$ (exactly, with the normal CDF), and
-the smallest $\sigma$ that repairs it.
+the smallest $\sigma$ that repairs it. Store the set as its threshold $t$ for
+$S = \{o > t\}$ (with $f(D) = 1$, $f(D') = 0$) and the repaired $\sigma$ in a dict `repair`
+with the keys `"threshold"` and `"sigma"`, and run `check.exercise("4.2-4", repair)`.
 ```
 
 ```{solution-start} ex-4-2-4
@@ -1028,6 +1056,9 @@ the smallest $\sigma$ that repairs it.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 eps10, sigma10 = 10.0, math.sqrt(2 * math.log(1.25 / DELTA)) / 10.0
 mu10 = 1.0 / sigma10
 # the worst set is {L > epsilon}: outputs o > t with t solving L(t) = epsilon (f(D) = 1, f(D') = 0)
@@ -1038,6 +1069,9 @@ print(f"S = {{o > {t_star:.3f}}}: Pr[M(D) in S] = {p_D:.3e}, e^10 Pr[M(D') in S]
       f"{math.exp(eps10) * p_D_prime + DELTA:.3e}")
 print(f"violation {p_D - math.exp(eps10) * p_D_prime - DELTA:.2e}; repaired by the analytic sigma "
       f"{gaussian_mechanism_sigma(eps10, DELTA):.4f} instead of {sigma10:.4f}")
+repair = {"threshold": t_star, "sigma": gaussian_mechanism_sigma(eps10, DELTA)}
+# END SOLUTION
+check.exercise("4.2-4", repair)
 """),
 md(r"""
 The set $\{o > t^*\}$ where the privacy loss exceeds $\epsilon$ violates the definition; the

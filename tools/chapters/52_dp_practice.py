@@ -80,7 +80,7 @@ model.fit(x_train, y_train, epochs=10, batch_size=32)
    contribution of a *batch*; one example's influence is bounded only through its batch's mean
    gradient, and under add/remove adjacency a single example can change the clipped unit by up
    to $2C$, so the example-level guarantee is that of noise $\sigma/2$ (Chapter 3.2, Section
-   3.2.6). Set `num_microbatches` to the batch size for per-example clipping.
+   3.2.6). Set `num_microbatches` to the batch size for per-example {term}`clipping <Gradient clipping (梯度裁剪)>`.
 6. **$\epsilon$ is never computed.** Without it the run has no stated guarantee. Compute it
    from the noise, the sampling rate, the number of steps and $\delta$ (Chapter 4.2), and say
    which sampling it assumes.
@@ -237,7 +237,7 @@ assumes microbatches of several examples and halves the noise, as in error 5.
 ## 5.2.3 The same with `rnnsec`
 
 `make_private` wraps the model; the loss may be any Keras loss (its per-example values are
-used), each example is clipped separately, batches are Poisson-sampled so the accountant's
+used), each example is clipped separately, batches are Poisson-sampled so the {term}`accountant <Privacy accountant (隐私会计)>`'s
 $\epsilon$ is proven, and `EpsilonCallback` logs it every epoch. It runs on both stacks.
 """),
 code("""
@@ -320,7 +320,8 @@ only if its shuffled batches behave like Poisson ones, and several times the tim
 :label: ex-5-2-1
 How much does error 4 cost on its own? Train the article's model **without** privacy twice,
 once with the article's loss (`"categorical_crossentropy"` on one-hot labels) and once with the
-correct one, and compare test accuracies.
+correct one, and compare test accuracies. Store them in a dict `loss_accuracy` with the keys
+`"article"` and `"correct"` and run `check.exercise("5.2-1", loss_accuracy)`.
 ```
 
 ```{solution-start} ex-5-2-1
@@ -328,6 +329,9 @@ correct one, and compare test accuracies.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 accs = {}
 for name, loss, labels in (
         ("article: categorical_crossentropy on logits", "categorical_crossentropy",
@@ -342,6 +346,9 @@ for name, loss, labels in (
     print(f"{name}: test accuracy {accs[name]:.3f}")
 wrong, right = accs.values()
 assert wrong < 0.3 < 0.85 < right, accs
+loss_accuracy = {"article": wrong, "correct": right}
+# END SOLUTION
+check.exercise("5.2-1", loss_accuracy)
 """),
 md(r"""
 With the article's loss the model does not learn at all: Keras normalises the logits as if
@@ -356,7 +363,10 @@ accuracy of Chapter 1.
 TF Privacy's statement takes `used_microbatching`. Compute $\epsilon$ for the article's
 settings with `rnnsec.privacy.accounting.compute_epsilon` at noise $\sigma$ and at $\sigma/2$,
 and say which of the two the default `used_microbatching=True` corresponds to, and when that
-default is the right one.
+default is the right one. Store the two values in a dict `microbatching` with the keys
+`"full_noise"` and `"half_noise"`, and under `"default"` the key of the one the default
+corresponds to; run `check.exercise("5.2-2", microbatching, noise_multiplier=NOISE,
+sampling_rate=q, steps=steps, delta=DELTA)`.
 ```
 
 ```{solution-start} ex-5-2-2
@@ -364,6 +374,9 @@ default is the right one.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 full = compute_epsilon(NOISE, q, steps, DELTA).epsilon
 half = compute_epsilon(NOISE / 2, q, steps, DELTA).epsilon
 print(f"sigma = {NOISE}: epsilon {full:.2f}; sigma / 2 = {NOISE / 2}: epsilon {half:.2f}")
@@ -372,6 +385,10 @@ if TF_PRIVACY:
         number_of_examples=n_train, batch_size=BATCH, num_epochs=EPOCHS,
         noise_multiplier=NOISE, delta=DELTA)
     print(default.split("Poisson sampling (*):")[1].split()[0], "<- TF Privacy's default")
+microbatching = {"full_noise": full, "half_noise": half, "default": "half_noise"}
+# END SOLUTION
+check.exercise("5.2-2", microbatching, noise_multiplier=NOISE, sampling_rate=q, steps=steps,
+               delta=DELTA)
 """),
 md(r"""
 The default (`used_microbatching=True`) is the $\sigma/2$ number: right when microbatches hold
@@ -384,7 +401,9 @@ every microbatch is one example, as in our corrected run.
 :label: ex-5-2-3
 Your organisation allows $\epsilon \le 1$ at $\delta = 10^{-5}$. Find the noise multiplier for
 the article's run with `rnnsec.privacy.accounting.noise_for_epsilon`, train with
-`make_private`, and report accuracy and the logged $\epsilon$.
+`make_private`, and report accuracy and the logged $\epsilon$. Store the noise multiplier in
+`sigma_1` and run `check.exercise("5.2-3", sigma_1, n_examples=n_train, batch_size=BATCH,
+epochs=EPOCHS, delta=DELTA)`.
 ```
 
 ```{solution-start} ex-5-2-3
@@ -392,8 +411,10 @@ the article's run with `rnnsec.privacy.accounting.noise_for_epsilon`, train with
 ```
 """),
 code("""
+from rnnsec import check
 from rnnsec.privacy.accounting import noise_for_epsilon
 
+# BEGIN SOLUTION
 poisson_steps = EPOCHS * round(n_train / BATCH)
 sigma_1 = noise_for_epsilon(1.0, q, poisson_steps, DELTA)
 keras.utils.set_random_seed(0)
@@ -409,6 +430,8 @@ h = budget_model.fit(x_train, y_train, batch_size=BATCH, epochs=EPOCHS, verbose=
 print(f"sigma = {sigma_1:.2f}: epsilon {h.history['epsilon'][-1]:.3f}, test accuracy "
       f"{budget_model.evaluate(x_test, y_test, verbose=0)[1]:.3f}")
 assert h.history["epsilon"][-1] <= 1.0
+# END SOLUTION
+check.exercise("5.2-3", sigma_1, n_examples=n_train, batch_size=BATCH, epochs=EPOCHS, delta=DELTA)
 """),
 md(r"""
 About twice the noise of the article's run keeps $\epsilon$ under 1, at a visible cost in
@@ -418,7 +441,7 @@ accuracy: the privacy-utility trade-off of Chapter 3.2, now at a budget someone 
 
 ## References
 
-DP-SGD is due to {cite}`abadi2016deep`; dividing by the expected batch size under Poisson
+{term}`DP-SGD <DP-SGD (差分隐私随机梯度下降)>` is due to {cite}`abadi2016deep`; dividing by the expected batch size under Poisson
 sampling follows {cite}`mcmahan2018learning`; the gap between shuffled and Poisson batches is
 measured by {cite}`chua2024private`. All works are listed in the
 {doc}`bibliography <../book/bibliography>`.

@@ -1,0 +1,81 @@
+"""Self-checks for the exercises of Chapter 3.2 (Differential privacy for RNN training)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rnnsec.check._core import register, require
+from rnnsec.check.ch42 import as_dict, as_number, check_smallest_noise, close
+from rnnsec.privacy import accounting
+
+CLIPS = (0.1, 1.0, 10.0)
+
+
+@register("3.2-1", topic="smallest noise multiplier for epsilon <= 2")
+def _noise_for_two(answer, *, n_examples: int, batch_size: int, epochs: int,
+                   delta: float) -> str:
+    q = accounting.sampling_rate(batch_size, n_examples)
+    steps = epochs * max(1, round(n_examples / batch_size))  # what Poisson fit() runs
+    check_smallest_noise(answer, 2.0, q, steps, delta, what="sigma_2")
+    return ("Right: the smallest noise multiplier for epsilon = 2; the accountant is exact "
+            "about its inputs, so the logged epsilon lands just below the budget.")
+
+
+def _value_for(answer: dict, clip: float):
+    for key, value in answer.items():
+        if isinstance(key, (int, float, np.integer, np.floating)) and math.isclose(key, clip):
+            return value
+    require(False, f"largest_change needs an entry for C = {clip:g} (keys 0.1, 1.0 and 10.0)")
+
+
+@register("3.2-2", topic="the clipped sum changes by at most C when one example is removed")
+def _sensitivity(answer, *, model, x, y) -> str:
+    from rnnsec.compat import per_example_loss
+    from rnnsec.privacy import clipping
+
+    require(isinstance(answer, dict), "give largest_change as a dict from C to the largest "
+                                      f"L2 change, got {type(answer).__name__}")
+    norms = clipping.per_example_norms(model, per_example_loss(), x, y).numpy()  # [B]
+    for clip in CLIPS:
+        change = as_number(_value_for(answer, clip), f"the largest change at C = {clip:g}")
+        require(change <= clip * (1 + 1e-3),
+                f"C = {clip:g}: a change of {change:.4g} exceeds C. Are the gradients "
+                "clipped (clipped_gradient_sum with l2_norm_clip=C)?")
+        expected = float(np.max(np.minimum(norms, clip)))
+        require(abs(change - expected) <= 1e-3 * expected + 1e-5 * clip,
+                f"C = {clip:g}: the largest change is not what removing one example does to "
+                "the clipped *sum* (not the mean) of this batch. Take the L2 norm of the "
+                "difference over all variables, and the maximum over the removed examples")
+    return ("Right: removing an example changes the sum by its clipped gradient, never more "
+            "than C, whatever the data.")
+
+
+@register("3.2-3", topic="example-level epsilon of microbatch training")
+def _microbatches(answer, *, batches, noise_multiplier: float, delta: float, epochs: int,
+                  num_microbatches: int) -> str:
+    given = as_dict(answer, ("accuracy", "epsilon", "epsilon_if_poisson"), "grouped")
+    acc = as_number(given["accuracy"], "the accuracy")
+    require(0.0 <= acc <= 1.0, "give the accuracy as a fraction in [0, 1], not a percentage")
+    per_unit = int(batches.expected_batch_size) // int(num_microbatches)
+    sigma = noise_multiplier / (2 if per_unit > 1 else 1)
+    steps = int(epochs) * int(batches.steps_per_epoch)
+    if_poisson = accounting.compute_epsilon(sigma, batches.sampling_rate, steps, delta).epsilon
+    per_example = accounting.compute_epsilon(noise_multiplier, batches.sampling_rate, steps,
+                                             delta).epsilon
+    proven = accounting.compute_epsilon(noise_multiplier / 2, 1.0, int(epochs), delta).epsilon
+    eps_p = as_number(given["epsilon_if_poisson"], "epsilon_if_poisson")
+    require(not close(eps_p, per_example, 1e-3) or per_unit == 1,
+            "that is the per-example number: with several examples per microbatch one "
+            "example can move its group's clipped mean by up to 2C (tell EpsilonCallback "
+            "about the microbatches)")
+    require(close(eps_p, if_poisson, 1e-3),
+            "epsilon_if_poisson is not the example-level 'if Poisson' epsilon of this run "
+            "(all epochs, sampling rate B/N, the microbatches' noise counted as sigma / 2)")
+    eps = as_number(given["epsilon"], "epsilon")
+    require(close(eps, proven, 1e-3),
+            "epsilon should be the bound proven for shuffled batches, the callback's "
+            "'epsilon' entry after the last epoch")
+    return ("Right: the proven shuffling bound is unchanged, but the customary 'if Poisson' "
+            "number grows several-fold once groups, not examples, are clipped.")
