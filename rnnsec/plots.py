@@ -77,7 +77,8 @@ def accuracy_vs_epsilon(epsilons, curves: dict, chance: float | None = None, ax=
 
 
 def sequence_perturbation(x, x_adv, length: int | None = None, feature_label: str = "feature",
-                          step_label: str = "time step", title: str = "",
+                          step_label: str = "time step",
+                          title: str = "Clean and adversarial sequence",
                           value_label: str = "value"):
     """Three heatmaps of one sequence: original, adversarial, and their difference.
 
@@ -138,7 +139,7 @@ def class_probabilities(probabilities, class_names, true_class: int | None = Non
     colours = [PALETTE[1] if i == true_class else PALETTE[0] for i in range(len(p))]
     ax.bar(range(len(p)), p, color=colours)
     ax.set_xticks(range(len(p)), class_names, rotation=45, ha="right")
-    ax.set(ylabel="probability", ylim=(0, 1), title=title)
+    ax.set(xlabel="class", ylabel="probability", ylim=(0, 1), title=title)
     return fig
 
 
@@ -171,7 +172,7 @@ def _check_mapping(name: str, value) -> None:
 def privacy_curves(curves: dict, xlabel: str, ylabel: str = "epsilon", *, logx: bool = False,
                    logy: bool = False, dashed=(), points: dict | None = None,
                    hline: float | None = None, hline_label: str = "", ax=None,
-                   title: str = ""):
+                   title: str = "Privacy loss"):
     """Privacy quantities (y) against a parameter (x), one line per method.
 
     Used for noise calibration (sigma against epsilon), composition (epsilon against the number
@@ -223,7 +224,7 @@ def privacy_curves(curves: dict, xlabel: str, ylabel: str = "epsilon", *, logx: 
 
 def epsilon_vs_training(curves: dict, xlabel: str = "epoch", ylabel: str = "epsilon", *,
                         target: float | None = None, target_label: str = "privacy budget",
-                        ax=None, title: str = ""):
+                        ax=None, title: str = "Privacy spent during training"):
     """Epsilon spent over training: colour = setting (e.g. noise multiplier), style = accountant.
 
     Args:
@@ -271,7 +272,8 @@ def epsilon_vs_training(curves: dict, xlabel: str = "epoch", ylabel: str = "epsi
 
 
 def mechanism_histograms(samples: dict, bins: int = 100, xlabel: str = "output",
-                         vlines: dict | None = None, ax=None, title: str = ""):
+                         vlines: dict | None = None, ax=None,
+                         title: str = "Output distributions of the mechanisms"):
     """Densities of a randomised mechanism's outputs on neighbouring datasets, overlaid.
 
     Args:
@@ -307,7 +309,8 @@ def mechanism_histograms(samples: dict, bins: int = 100, xlabel: str = "output",
     return fig
 
 
-def privacy_loss_histogram(losses, epsilon: float, bins: int = 100, ax=None, title: str = "",
+def privacy_loss_histogram(losses, epsilon: float, bins: int = 100, ax=None,
+                           title: str = "Privacy loss distribution",
                            xlabel: str = "privacy loss ln(p_D(o) / p_D'(o))"):
     """Histogram of privacy-loss samples (log count scale) with the epsilon threshold.
 
@@ -358,7 +361,7 @@ def privacy_loss_histogram(losses, epsilon: float, bins: int = 100, ax=None, tit
 
 def approximation_errors(x, exact, approximations: dict, *, function_label: str = "f(x)",
                          xlabel: str = "x", floor: float = 1e-7, reference: float | None = None,
-                         reference_label: str = "", title: str = ""):
+                         reference_label: str = "", title: str = "Approximation error"):
     """A function's MPC approximations against the true function: values (left), errors (right).
 
     Args:
@@ -560,7 +563,8 @@ def ranked_candidates(candidates, log_perplexities, planted=(), ax=None,
     positions = np.arange(len(names))[::-1]  # best at the top
     ax.barh(positions, lp, color=colours)
     ax.set_yticks(positions, names, fontfamily="monospace", fontsize=8)
-    ax.set(xlabel="log-perplexity (bits; lower = more likely)", title=title)
+    ax.set(xlabel="log-perplexity (bits; lower = more likely)", ylabel="candidate secret",
+           title=title)
     handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[1]),
                plt.Rectangle((0, 0), 1, 1, color=PALETTE[0])]
     # the best (shortest) bars are at the top, so the upper right corner is free
@@ -857,7 +861,7 @@ def audit_bounds(runs: dict, *, ax=None, ylabel: str = "epsilon (delta fixed)",
                         ha="center", fontsize=8,
                         arrowprops={"arrowstyle": "->", "color": "black"})
     ax.set_xticks(xs, [label for label, _, _ in parsed])
-    ax.set(ylabel=ylabel, title=title, ylim=(0, top))
+    ax.set(xlabel="training run", ylabel=ylabel, title=title, ylim=(0, top))
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8, loc="upper right")
     return fig
@@ -869,7 +873,7 @@ def _finite_index(parsed) -> int:
 
 
 def tradeoff_scatter(rows: dict, x: str, ys, *, labels: dict | None = None,
-                     references: dict | None = None, title: str = ""):
+                     references: dict | None = None, title: str = "Trade-offs between defences"):
     """One panel per metric in ``ys`` against metric ``x``, one marker per model.
 
     Shows where each model (standard, adversarially trained, DP, ...) sits between
@@ -961,7 +965,7 @@ def clean_vs_robust(results: dict, *, attack_label: str = "PGD", chance: float |
         ax.axhline(chance, ls="-.", color="grey", label="chance")
     ax.set_xticks(pos)
     ax.set_xticklabels(list(values), fontsize=8)
-    ax.set(ylabel=ylabel, title=title, ylim=(0, 1.1))
+    ax.set(xlabel="model", ylabel=ylabel, title=title, ylim=(0, 1.1))
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8, loc="upper right", ncol=3)
     return fig
@@ -1048,4 +1052,63 @@ def success_vs_queries(series: dict, reference: dict | None = None, ax=None,
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return fig
+
+
+def defence_panels(rows: dict, metrics, *, labels: dict | None = None,
+                   references: dict | None = None,
+                   title: str = "What each defence buys, and what it costs"):
+    """One bar panel per metric, one bar per model: what each defence bought and cost.
+
+    The capstone's summary figure (Chapter 6.2): the same models (baseline, adversarially
+    trained, DP, ...) side by side on clean accuracy, robust accuracy, membership advantage,
+    training time and so on, each bar labelled with its value.
+
+    Args:
+        rows: model name -> dict of metric name -> finite value (every row names every metric).
+        metrics: the metrics, one panel each (a name or a non-empty sequence of names).
+        labels: metric name -> axis label with units; missing names label themselves.
+        references: metric name -> value drawn as a dashed line in that metric's panel (e.g. 1
+            for a time ratio to the baseline, 0 for the advantage of guessing).
+        title: figure title.
+
+    Returns:
+        The figure.
+    """
+    _check_mapping("rows", rows)
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not metrics:
+        raise ValueError("metrics must name at least one metric")
+    labels, references = labels or {}, references or {}
+    for name, row in rows.items():
+        if not isinstance(row, dict):
+            raise TypeError(f"rows[{name!r}] must be a dict of metric -> value, "
+                            f"got {type(row).__name__}")
+        for metric in metrics:
+            if metric not in row:
+                raise ValueError(f"rows[{name!r}] has no metric {metric!r} (has {sorted(row)})")
+            if not np.isfinite(float(row[metric])):
+                raise ValueError(f"rows[{name!r}][{metric!r}] must be finite, got "
+                                 f"{row[metric]!r}")
+    names = [str(name) for name in rows]
+    positions = np.arange(len(names))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.4), squeeze=False,
+                             constrained_layout=True)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        values = [float(row[metric]) for row in rows.values()]
+        bars = ax.bar(positions, values, color=[PALETTE[i % 8] for i in positions],
+                      edgecolor="black", lw=0.6)
+        for i, bar in enumerate(bars):
+            bar.set_label(names[i])
+            bar.set_hatch(("", "//", "..", "xx", "\\\\", "++", "oo", "--")[i % 8])
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+        if metric in references:
+            ax.axhline(float(references[metric]), color="gray", ls="--", lw=1)
+        ax.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
+        ax.set(xlabel="model", ylabel=labels.get(metric, metric))
+        ax.margins(y=0.15)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
     return fig
