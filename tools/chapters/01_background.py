@@ -10,7 +10,7 @@ cells = [
 md("""
 # 1. Background: why recurrent networks need to be robust and private
 
-Recurrent neural networks (RNNs) read a sequence one step at a time and carry a memory, the
+{term}`Recurrent neural networks <Recurrent neural network (循环神经网络, RNN)>` (RNNs) read a sequence one step at a time and carry a memory, the
 hidden state, from step to step. That makes them natural models of language, speech, sensor
 readings and translation {cite}`hochreiter1997long,cho2014learning`. This chapter trains two
 small RNNs on real data in well under a minute, then shows the two problems this book is about:
@@ -21,7 +21,7 @@ trained model behaves measurably differently on the records it was trained on.
 :class: tip
 After this chapter you can
 - build and train the source article's model, `LSTM(64)` followed by `Dense(10)`, with `rnnsec`;
-- explain what an adversarial example is and run the fast gradient sign method (FGSM) against
+- explain what an {term}`adversarial example <Adversarial example (对抗样本)>` is and run the fast gradient sign method (FGSM) against
   a recurrent classifier, including one that reads variable-length sequences;
 - tell an adversarial perturbation from random noise of the same size, by measurement;
 - say why robustness and privacy matter where RNNs are deployed (driving, medicine).
@@ -130,7 +130,7 @@ utterances (chance is 11.1%).
 
 An **adversarial example** is an input changed so slightly that a person would not notice,
 chosen so that the model errs {cite}`szegedy2014intriguing`. The simplest way to choose the
-change is the fast gradient sign method (FGSM) of {cite}`goodfellow2015explaining`: move every
+change is the fast gradient sign method ({term}`FGSM <Fast gradient sign method (快速梯度符号法, FGSM)>`) of {cite}`goodfellow2015explaining`: move every
 input feature by $\\epsilon$ in the direction that increases the loss,
 
 $$x_{\\text{adv}} = \\operatorname{clip}\\big(x + \\epsilon \\cdot \\operatorname{sign}(\\nabla_x L(f(x), y))\\big),$$
@@ -229,13 +229,13 @@ md("""
 The same fragility has been shown for speech-to-text {cite}`carlini2018audio`; in driving,
 small physical stickers made a vision model misread stop signs {cite}`eykholt2018robust`; in
 medicine, imperceptible changes flipped diagnoses {cite}`finlayson2019adversarial`. Part III
-shows how adversarial training makes models resist such changes.
+shows how {term}`adversarial training <Adversarial training (对抗训练)>` makes models resist such changes.
 
 ## 1.3 Why leakage matters
 
 A model is fitted to its training records, and it shows. Below we compare the article's
 model's loss on the digits it was trained on with its loss on held-out digits. The gap is
-the signal that **membership inference** attacks exploit to tell whether a record was in the
+the signal that **{term}`membership inference <Membership inference (成员推断攻击)>`** attacks exploit to tell whether a record was in the
 training set {cite}`shokri2017membership`; language models can even reproduce rare secrets,
 such as a phone number that appeared in their training text {cite}`carlini2019secret,carlini2021extracting`.
 """),
@@ -281,7 +281,8 @@ md("""
 :label: ex-1-1
 Find, by bisection over $\\epsilon$, the smallest FGSM budget that halves the speaker model's
 test accuracy. Report it in standard deviations and compare it with the typical spread of a
-coefficient.
+coefficient. Store it in `eps_half` (to within 0.01) and run
+`check.exercise("1-1", eps_half, model=speaker_model, x=vowels.x_test, y=vowels.y_test, mask=mask)`.
 ```
 
 ```{solution-start} ex-1-1
@@ -289,6 +290,9 @@ coefficient.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 low, high = 0.0, 1.0
 target = vowels_acc / 2
 for _ in range(8):
@@ -296,7 +300,10 @@ for _ in range(8):
     acc = np.mean(fgsm(speaker_model, vowels.x_test, vowels.y_test, mid, mask=mask,
                        progress=False).pred_adv == vowels.y_test)
     low, high = (mid, high) if acc > target else (low, mid)
-print(f"FGSM halves the accuracy at about eps = {high:.3f} standard deviations")
+eps_half = high
+print(f"FGSM halves the accuracy at about eps = {eps_half:.3f} standard deviations")
+# END SOLUTION
+check.exercise("1-1", eps_half, model=speaker_model, x=vowels.x_test, y=vowels.y_test, mask=mask)
 """),
 md("""
 A change of well under half a standard deviation per coefficient is enough: the attack exploits
@@ -308,7 +315,9 @@ directions, not magnitude.
 :label: ex-1-2
 Replace the LSTM of the article's model by a GRU {cite}`cho2014learning`
 (`models.sequence_classifier((8, 8), 10, cell="gru")`), train it the same way, and compare its
-clean and FGSM ($\\epsilon = 0.05$) accuracy with the LSTM's. Is the GRU more robust?
+clean and FGSM ($\\epsilon = 0.05$) accuracy with the LSTM's. Is the GRU more robust? Store
+the GRU's accuracies in `gru_scores = {"clean": ..., "fgsm": ...}` (fractions) and run
+`check.exercise("1-2", gru_scores, model=gru_model, x=digits.x_test, y=digits.y_test)`.
 ```
 
 ```{solution-start} ex-1-2
@@ -316,6 +325,9 @@ clean and FGSM ($\\epsilon = 0.05$) accuracy with the LSTM's. Is the GRU more ro
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 rnnsec.set_seed(1)
 gru_model = compile_classifier(models.sequence_classifier((8, 8), 10, cell="gru"))
 gru_model.fit(digits.x_train, digits.y_train, epochs=2 * profile.epochs,
@@ -323,8 +335,11 @@ gru_model.fit(digits.x_train, digits.y_train, epochs=2 * profile.epochs,
 gru_clean = gru_model.evaluate(digits.x_test, digits.y_test, verbose=0)[1]
 gru_adv = fgsm(gru_model, digits.x_test, digits.y_test, eps_digits, clip_min=0.0, clip_max=1.0,
                progress=False)
-print(f"GRU : clean {gru_clean:.3f}, FGSM {np.mean(gru_adv.pred_adv == digits.y_test):.3f}")
+gru_scores = {"clean": gru_clean, "fgsm": float(np.mean(gru_adv.pred_adv == digits.y_test))}
+print(f"GRU : clean {gru_scores['clean']:.3f}, FGSM {gru_scores['fgsm']:.3f}")
 print(f"LSTM: clean {digits_acc:.3f}, FGSM {digits_adv_acc:.3f}")
+# END SOLUTION
+check.exercise("1-2", gru_scores, model=gru_model, x=digits.x_test, y=digits.y_test)
 """),
 md("""
 Both cells lose a large share of their accuracy: changing the recurrent cell is not a defence.
@@ -337,7 +352,10 @@ Robustness has to be trained for (Part III).
 A *targeted* attack makes the model output a chosen class. Use
 `fgsm(..., targeted=True)` with every target set to speaker 7 (class index 6) to make the
 utterances of speaker 3 (class index 2) "sound like" speaker 7. What fraction succeeds at
-$\\epsilon = 0.5$, and how does that compare with the untargeted success rate?
+$\\epsilon = 0.5$, and how does that compare with the untargeted success rate? Store both
+fractions in `rates = {"targeted": ..., "untargeted": ...}` (untargeted: the same utterances,
+their true labels) and run
+`check.exercise("1-3", rates, model=speaker_model, x=vowels.x_test, y=vowels.y_test, mask=mask)`.
 ```
 
 ```{solution-start} ex-1-3
@@ -345,6 +363,9 @@ $\\epsilon = 0.5$, and how does that compare with the untargeted success rate?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 from3 = vowels.y_test == 2
 targets = np.full(from3.sum(), 6)
 targeted = fgsm(speaker_model, vowels.x_test[from3], targets, 0.5, mask=mask[from3],
@@ -353,6 +374,9 @@ untargeted = fgsm(speaker_model, vowels.x_test[from3], vowels.y_test[from3], 0.5
                   mask=mask[from3], progress=False)
 print(f"speaker 3 -> speaker 7 (targeted): {targeted.success_rate:.1%} of {from3.sum()} utterances")
 print(f"speaker 3 -> anyone else (untargeted): {untargeted.success_rate:.1%}")
+rates = {"targeted": targeted.success_rate, "untargeted": untargeted.success_rate}
+# END SOLUTION
+check.exercise("1-3", rates, model=speaker_model, x=vowels.x_test, y=vowels.y_test, mask=mask)
 """),
 md("""
 Reaching one particular speaker is harder than reaching any wrong one, so one FGSM step

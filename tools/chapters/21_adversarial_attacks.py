@@ -10,7 +10,7 @@ cells = [
 md("""
 # 2.1 Adversarial examples for sequence models
 
-Chapter 1 showed that one gradient step (FGSM) lowers the accuracy of a recurrent speaker
+Chapter 1 showed that one gradient step ({term}`FGSM <Fast gradient sign method (快速梯度符号法, FGSM)>`) lowers the accuracy of a recurrent speaker
 identifier. This chapter asks the attacker's questions properly. How much stronger is an
 iterative attack? Can the attacker pick the wrong answer it wants? What can an attacker do
 who sees only the model's outputs, or only its labels? And what changes when the input is
@@ -21,14 +21,14 @@ snippets.
 ```{admonition} Learning objectives
 :class: tip
 After this chapter you can
-- state a threat model: the attacker's goal, knowledge and capability, and what counts as
+- state a {term}`threat model <Threat model (威胁模型)>`: the attacker's goal, knowledge and capability, and what counts as
   imperceptible for continuous and for discrete inputs;
 - run and compare FGSM and projected gradient descent (PGD) in the $L_\\infty$ and $L_2$
   norms, untargeted and targeted, and draw a robustness curve;
 - run black-box attacks that count every query (SimBA) or never see the gradient at all
   (a transfer attack from a substitute model);
 - attack a text classifier in embedding space and by swapping words, white-box and black-box;
-- check an evaluation for gradient masking before trusting a robust accuracy.
+- check an evaluation for {term}`gradient masking <Gradient masking (梯度掩蔽)>` before trusting a robust accuracy.
 ```
 
 ```{admonition} Threat models of this chapter
@@ -76,7 +76,7 @@ The definition below fixes the words used in the rest of the book.
 ```{prf:definition} Adversarial example
 :label: def-adversarial-example
 Let $f$ be a classifier, $x$ an input with label $y$, and $\\mathcal{B}(x)$ the set of inputs
-the attacker may produce from $x$ (its *capability*). An **untargeted** adversarial example is
+the attacker may produce from $x$ (its *capability*). An **untargeted** {term}`adversarial example <Adversarial example (对抗样本)>` is
 an $x' \\in \\mathcal{B}(x)$ with $f(x') \\ne y$; a **targeted** one, for a chosen
 $t \\ne y$, has $f(x') = t$. For continuous inputs, $\\mathcal{B}(x) =
 \\{x' : \\lVert x' - x \\rVert_p \\le \\epsilon\\}$; for text, $\\mathcal{B}(x)$ is the set of
@@ -426,7 +426,7 @@ A perturbation as long as one word vector, spread over the sentence, lowers the 
 {glue:text}`n_text` held-out snippets from {glue:text}`fgm_clean:.1%` to
 {glue:text}`fgm_1:.1%`; four word-vector lengths leave {glue:text}`fgm_max:.1%`. No real
 sentence has these perturbed vectors, so embedding attacks measure how steep the model is
-(and are the basis of embedding adversarial training, Chapter 3), not what a real attacker
+(and are the basis of embedding {term}`adversarial training <Adversarial training (对抗训练)>`, Chapter 3), not what a real attacker
 can type.
 
 ## 2.1.5 Text: swapping words
@@ -610,7 +610,8 @@ md("""
 :label: ex-2-1-1
 How many PGD steps are enough? At $\\epsilon = 0.2$ ($L_\\infty$), measure the speaker model's
 robust accuracy for 1, 3, 10 and 30 steps (step size left at its default). Where does it stop
-improving?
+improving? Store the accuracies in `step_accs = {1: ..., 3: ..., 10: ..., 30: ...}` and run
+`check.exercise("2.1-1", step_accs, model=speaker_model, x=x_v, y=y_v, mask=m_v, epsilon=eps_star)`.
 ```
 
 ```{solution-start} ex-2-1-1
@@ -618,10 +619,16 @@ improving?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
+step_accs = {}
 for steps in (1, 3, 10, 30):
-    acc = pgd(speaker_model, x_v, y_v, eps_star, steps=steps, mask=m_v, seed=0,
-              progress=False).robust_accuracy
-    print(f"PGD-{steps:<3} robust accuracy {acc:.3f}")
+    step_accs[steps] = pgd(speaker_model, x_v, y_v, eps_star, steps=steps, mask=m_v, seed=0,
+                           progress=False).robust_accuracy
+    print(f"PGD-{steps:<3} robust accuracy {step_accs[steps]:.3f}")
+# END SOLUTION
+check.exercise("2.1-1", step_accs, model=speaker_model, x=x_v, y=y_v, mask=m_v, epsilon=eps_star)
 """),
 md("""
 Most of the gain comes in the first few steps; beyond about ten the accuracy barely moves,
@@ -633,7 +640,8 @@ which is what the `more_steps` sanity check relies on.
 :label: ex-2-1-2
 Run SimBA in the $L_2$ norm with $\\epsilon = 2$ and 500 queries, and compare its success
 with white-box PGD in $L_2$ at the same $\\epsilon$ (from `curve_l2`). Is the ordering the
-same as in $L_\\infty$?
+same as in $L_\\infty$? Store the SimBA result in `black_l2` and run
+`check.exercise("2.1-2", black_l2, model=speaker_model, x=x_v, y=y_v, mask=m_v)`.
 ```
 
 ```{solution-start} ex-2-1-2
@@ -641,10 +649,15 @@ same as in $L_\\infty$?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 black_l2 = simba(speaker_api, x_v, y_v, 2.0, norm="2", max_queries=500, mask=m_v, seed=0,
                  progress=False)
 print(f"SimBA L2: success {black_l2.success_rate:.3f} with {black_l2.mean_queries:.0f} queries")
 print(f"PGD   L2: success {1 - acc_pgd_l2[2.0]:.3f}")
+# END SOLUTION
+check.exercise("2.1-2", black_l2, model=speaker_model, x=x_v, y=y_v, mask=m_v)
 """),
 md("""
 The black-box attack again stays below the white-box one: with a shared $L_2$ budget it can
@@ -657,7 +670,10 @@ spend the budget only where its random coordinates happen to help.
 Give the white-box word-substitution attack the *victim's own* embedding neighbours
 (`candidates=None`) instead of the attacker's co-occurrence neighbours, with 1 and with 3
 words. Which candidate set flips more snippets, and why might the victim's neighbours be a
-poor source of substitutes for a *sentiment* model?
+poor source of substitutes for a *sentiment* model? Store the flip rates (as `flip_rate`
+computes them) in `flips = {"victim": {1: ..., 3: ...}, "cooccurrence": {1: ..., 3: ...}}`,
+with the victim's 8 nearest neighbours per word, and run
+`check.exercise("2.1-3", flips, model=text_model, x=x_t, y=y_t, candidates=candidates)`.
 ```
 
 ```{solution-start} ex-2-1-3
@@ -665,12 +681,19 @@ poor source of substitutes for a *sentiment* model?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
+flips = {"victim": {}, "cooccurrence": {}}
 for k in (1, 3):
     own = word_substitution(text_model, x_t, y_t, max_words=k, num_candidates=8, progress=False)
     cooc = word_substitution(text_model, x_t, y_t, max_words=k, candidates=candidates,
                              progress=False)
+    flips["victim"][k], flips["cooccurrence"][k] = flip_rate(own), flip_rate(cooc)
     print(f"max_words={k}: victim's neighbours flip {flip_rate(own):.1%}, "
           f"co-occurrence neighbours flip {flip_rate(cooc):.1%}")
+# END SOLUTION
+check.exercise("2.1-3", flips, model=text_model, x=x_t, y=y_t, candidates=candidates)
 """),
 md("""
 The victim's embedding was trained to separate sentiment, so a word's nearest neighbours there

@@ -10,7 +10,7 @@ cells = [
 md(r"""
 # 4.1 The min-max model
 
-The source article writes the goal of adversarial training as
+The source article writes the goal of {term}`adversarial training <Adversarial training (对抗训练)>` as
 
 $$\min_\theta \; \mathbb{E}_{(x, y) \sim \mathcal{D}} \big[ L(f_\theta(x + \delta), y) \big],$$
 
@@ -36,7 +36,7 @@ After this chapter you can
 - state the robust (min-max) training objective, and say how it differs from the average-case
   objective the source article writes;
 - derive the steepest-ascent direction and the projection for the $L_\infty$ and $L_2$ balls,
-  and write projected gradient descent (PGD) from them;
+  and write projected gradient descent ({term}`PGD <Projected gradient descent (投影梯度下降, PGD)>`) from them;
 - state Danskin's theorem and explain why adversarial training differentiates the loss at the
   adversarial point, and check it with finite differences;
 - compute the exact worst case of a linear (recurrent) model and compare an attack with it;
@@ -623,7 +623,7 @@ assert np.allclose(ibp_loss_bound(m_zero), clean_loss, atol=1e-4)
 md(r"""
 Now both bounds over a sweep of budgets, from $10^{-6}$ to the {glue:text}`eps` of the attacks
 above (a logarithmic scale). The lower bound on the worst-case loss is PGD's value
-(`pgd_max`); the lower bound on robust accuracy is IBP's certified accuracy, and the upper
+(`pgd_max`); the lower bound on {term}`robust accuracy <Robustness (鲁棒性)>` is IBP's certified accuracy, and the upper
 bound on it is the accuracy left after `rnnsec.adversarial.pgd` (with a random start), since an
 attack can only show that some inputs are *not* robust.
 """),
@@ -732,7 +732,8 @@ apart, which is why an attack's failure is never a proof of robustness.
 Repeat the worked example of Section 4.1.5 for the $L_2$ ball with $\epsilon = 0.5$ over the
 whole sequence: state the closed form from {prf:ref}`thm-linear-worst-case`, compute it, and
 compare it with `pgd_max(..., norm="2", clip=None)`. Does one FGM step (`fgsm(..., norm="2")`)
-reach it too?
+reach it too? Store the closed-form worst-case loss of every digit of `xb` in `closed_l2` and
+run `check.exercise("4.1-1", closed_l2, model=linear_rnn, x=xb, y=yb)`.
 ```
 
 ```{solution-start} ex-4-1-1
@@ -740,6 +741,9 @@ reach it too?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 eps2 = 0.5
 closed_l2 = np.logaddexp(0.0, -(margin - eps2 * np.sqrt((w ** 2).sum())))
 _, pgd_l2 = pgd_max(linear_rnn, xb, yb, eps2, norm="2", clip=None)
@@ -748,6 +752,8 @@ fgm_l2, _ = loss_and_grad(linear_rnn, fgsm(linear_rnn, xb, yb, eps2, norm="2",
 print(f"mean worst-case loss: closed form {closed_l2.mean():.4f}, PGD {pgd_l2.mean():.4f}, "
       f"FGM {fgm_l2.mean():.4f}; max relative error of PGD "
       f"{np.max(np.abs(pgd_l2 - closed_l2) / closed_l2):.1e}")
+# END SOLUTION
+check.exercise("4.1-1", closed_l2, model=linear_rnn, x=xb, y=yb)
 """),
 md(r"""
 The worst case lowers the margin by $\epsilon\|w\|_2$, and both PGD and a single FGM step find
@@ -762,6 +768,10 @@ of the finite set tie: move $\theta$ along $u = \nabla_\theta L(\theta, \delta_{
 \nabla_\theta L(\theta, \delta_{k_1})$ (runner-up minus maximiser) until another perturbation
 overtakes the maximiser, locate the exact tie, and compare the left and right
 finite-difference derivatives of $\phi$ along $u$ there with the slopes of the two tied losses.
+Store $u$ (a list of arrays shaped like `theta`), the step $s$ of the tie and the two
+derivatives in `kink = {"direction": u, "s_tie": ..., "left": ..., "right": ...}` and run
+`check.exercise("4.1-2", kink, theta=theta,
+losses=lambda th: tiny_losses(th, x0 + perturbations, y0))`.
 ```
 
 ```{solution-start} ex-4-1-2
@@ -771,6 +781,9 @@ finite-difference derivatives of $\phi$ along $u$ there with the slopes of the t
 code("""
 from scipy.optimize import brentq
 
+from rnnsec import check
+
+# BEGIN SOLUTION
 k1, k2 = np.argsort(losses)[-1], np.argsort(losses)[-2]  # maximiser, runner-up
 g1, _ = grad_at(theta, perturbations[k1])
 g2, _ = grad_at(theta, perturbations[k2])
@@ -805,6 +818,10 @@ slopes = [sum(float((g * d).sum()) for g, d in zip(grad_at(moved(s_tie), perturb
 print(f"perturbation {k_new} overtakes {k1} at s = {s_tie:.5f}")
 print(f"left derivative of phi {left:.4f}, right derivative {right:.4f}")
 print(f"slopes of the two tied losses along u: {slopes[0]:.4f} and {slopes[1]:.4f}")
+kink = {"direction": u, "s_tie": s_tie, "left": left, "right": right}
+# END SOLUTION
+check.exercise("4.1-2", kink, theta=theta,
+               losses=lambda th: tiny_losses(th, x0 + perturbations, y0))
 """),
 md(r"""
 The two one-sided derivatives differ: at the tie, $\phi$ has a kink. Its left derivative is
@@ -820,7 +837,9 @@ make the adversarial gradient jump from step to step.
 IBP is exact for a single affine map, yet the linear RNN of Section 4.1.5 is affine in the
 whole sequence. Run `ibp_bounds` on it (with `activation=lambda v: v` and `clip=None`) at
 $\epsilon = 10^{-3}$ and at $\epsilon$ = {glue:text}`eps`, and compare its loss bound with the
-closed form of {prf:ref}`thm-linear-worst-case`. Why are they different?
+closed form of {prf:ref}`thm-linear-worst-case`. Why are they different? Store the mean
+losses in `ibp_vs_exact = {e: {"exact": ..., "ibp": ...}}` for both values of $\epsilon$ and
+run `check.exercise("4.1-3", ibp_vs_exact, weights=[W, U, b, V, c], x=xb, y=yb)`.
 ```
 
 ```{solution-start} ex-4-1-3
@@ -828,16 +847,23 @@ closed form of {prf:ref}`thm-linear-worst-case`. Why are they different?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 linear_weights = [W, U, b, V, c]
+ibp_vs_exact = {}
 for e in [1e-3, eps]:
     exact = np.logaddexp(0.0, -(margin - e * np.abs(w).sum()))
     m_lin = ibp_bounds(linear_weights, xb.astype(np.float64), yb, e, activation=lambda v: v,
                        clip=None)
     ibp_lin = ibp_loss_bound(m_lin)
+    ibp_vs_exact[e] = {"exact": float(exact.mean()), "ibp": float(ibp_lin.mean())}
     print(f"eps={e}: mean loss, exact {exact.mean():.4f}, IBP bound {ibp_lin.mean():.4f}; "
           f"IBP >= exact for every digit: {bool(np.all(ibp_lin >= exact - 1e-9))}")
 print(f"spectral radius of |U|: {np.max(np.abs(np.linalg.eigvals(np.abs(U)))):.2f}, "
       f"of U: {np.max(np.abs(np.linalg.eigvals(U))):.2f}")
+# END SOLUTION
+check.exercise("4.1-3", ibp_vs_exact, weights=[W, U, b, V, c], x=xb, y=yb)
 """),
 md(r"""
 IBP is valid (never below the exact value) but loose, and looser as $\epsilon$ grows. It bounds

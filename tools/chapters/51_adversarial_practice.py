@@ -16,13 +16,13 @@ adversarially, but the two functions that make the training adversarial,
 `adversarial_perturbation` and `adversarial_loss`, are left as `# ...`. This chapter fills them
 in with plain TensorFlow, explains every line, trains the completed code on the row-wise digits
 of Chapter 1, then does the same with `rnnsec` in three lines and checks that the two agree.
-Chapter 3.1 compares the adversarial training algorithms; here we practise writing one
+Chapter 3.1 compares the {term}`adversarial training <Adversarial training (对抗训练)>` algorithms; here we practise writing one
 correctly.
 
 ```{admonition} Learning objectives
 :class: tip
 After this chapter you can
-- write the inner maximisation of adversarial training (a PGD perturbation of the inputs that
+- write the inner maximisation of adversarial training (a {term}`PGD <Projected gradient descent (投影梯度下降, PGD)>` perturbation of the inputs that
   stays in the $\epsilon$ ball and in the valid input range) with `tf.GradientTape`;
 - write the adversarial loss, choose between the Goodfellow et al. mixture and the pure
   Madry et al. loss, and say why;
@@ -87,7 +87,7 @@ open; each answer changes what the code does:
 4. **In which units is $\epsilon$?** In the units of the input after preprocessing. Here a
    pixel is its grey level divided by 16, so $\epsilon = 0.1$ is 1.6 grey levels; for
    standardised features (Chapter 1's speech data) it would be in standard deviations. A
-   number without its units is not a threat model.
+   number without its units is not a {term}`threat model <Threat model (威胁模型)>`.
 """),
 code("""
 import time
@@ -120,7 +120,7 @@ md(r"""
 We use projected gradient descent (PGD) {cite}`madry2018towards`: a random start inside the
 ball, then a few steps up the sign of the input gradient, each followed by a projection back
 into the ball and into $[0, 1]$. With `steps=1` and `step_size=1.25 * epsilon` the same
-function is the fast FGSM with random start of {cite}`wong2020fast`; with `steps=1`,
+function is the fast {term}`FGSM <Fast gradient sign method (快速梯度符号法, FGSM)>` with random start of {cite}`wong2020fast`; with `steps=1`,
 `step_size=epsilon` and no random start it would be the FGSM of
 {cite}`goodfellow2015explaining`.
 """),
@@ -151,7 +151,7 @@ Line by line:
 1. The step size $2.5\,\epsilon/k$ for $k$ steps is the rule of {cite}`madry2018towards`: large
    enough that the steps can cross the ball and back, small enough to follow the loss.
 2. A uniform random start in the ball. Without it, the first step always starts at the clean
-   point, where the loss surface of a trained model can be deliberately flat (gradient masking);
+   point, where the loss surface of a trained model can be deliberately flat ({term}`gradient masking <Gradient masking (梯度掩蔽)>`);
    {cite}`wong2020fast` show that the random start is what keeps one-step training from failing.
 3. `x_adv` is a tensor, not a variable, so the tape must be told to watch it.
 4. `training=False`: the attack evaluates the model as it will be used. (An LSTM has no
@@ -381,7 +381,10 @@ this small. Chapter 3.1 shows cheaper methods.
 Train the article's model with the mixture loss of {cite}`goodfellow2015explaining`
 ($\alpha = 0.5$) and one-step examples with a random start (`steps=1`,
 `step_size=1.25 * EPSILON`). Compare its clean and PGD-10 robust accuracy, and its CPU time,
-with the PGD-3 model trained with $\alpha = 0$.
+with the PGD-3 model trained with $\alpha = 0$. Store its scores, as `scores` computes them,
+in `mixed_scores = {"clean": ..., "robust": ...}` and run
+`check.exercise("5.1-1", mixed_scores, model=mixed, x=digits.x_test, y=digits.y_test,
+x_eval=x_eval, y_eval=y_eval, epsilon=EPSILON)`.
 ```
 
 ```{solution-start} ex-5-1-1
@@ -389,6 +392,9 @@ with the PGD-3 model trained with $\alpha = 0$.
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 mixed = fresh_model()
 start = time.process_time()
 train_adversarially(mixed, digits.x_train, digits.y_train, EPSILON, epochs=EPOCHS,
@@ -399,6 +405,10 @@ print(f"alpha=0.5, one step : clean {mixed_clean:.3f}, PGD-10 {mixed_robust:.3f}
       f"CPU {cpu_mixed / cpu_standard:.1f}x standard")
 print(f"alpha=0,   PGD-{PGD_STEPS}  : clean {hw_clean:.3f}, PGD-10 {hw_robust:.3f}, "
       f"CPU {cpu_handwritten / cpu_standard:.1f}x standard")
+mixed_scores = {"clean": mixed_clean, "robust": mixed_robust}
+# END SOLUTION
+check.exercise("5.1-1", mixed_scores, model=mixed, x=digits.x_test, y=digits.y_test,
+               x_eval=x_eval, y_eval=y_eval, epsilon=EPSILON)
 """),
 md(r"""
 The clean term keeps clean accuracy about as high; the robust accuracy is usually lower than
@@ -412,7 +422,10 @@ claim is robust accuracy, optimise the robust loss.
 :label: ex-5-1-2
 Build the adversarial batch *inside* the tape that watches the weights, without
 `tf.stop_gradient`, and compare the weight gradient with the one `train_step` uses. Are they
-different? Why, and would they be for an $L_2$ attack, whose step is $g / \|g\|_2$?
+different? Why, and would they be for an $L_2$ attack, whose step is $g / \|g\|_2$? Store the
+largest absolute difference between the two gradients in `gap` and your answer to the last
+question in `l2_differs` (`True` or `False`), and run
+`check.exercise("5.1-2", {"gap": gap, "l2_differs": l2_differs})`.
 ```
 
 ```{solution-start} ex-5-1-2
@@ -420,6 +433,9 @@ different? Why, and would they be for an $L_2$ attack, whose step is $g / \|g\|_
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 xb, yb = tf.constant(digits.x_train[:64]), tf.constant(digits.y_train[:64])
 weights = handwritten.trainable_variables
 
@@ -445,6 +461,9 @@ with tf.GradientTape() as tape:
 grads_fixed = tape.gradient(fixed, weights)
 gap = max(float(tf.reduce_max(tf.abs(a - b))) for a, b in zip(grads_through, grads_fixed))
 print(f"largest difference between the two weight gradients: {gap:.2e}")
+l2_differs = True  # g / ||g||_2 has a non-zero derivative, sign(g) does not
+# END SOLUTION
+check.exercise("5.1-2", {"gap": gap, "l2_differs": l2_differs})
 """),
 md(r"""
 They are equal (up to float rounding): the only extra path from the weights to the loss goes
@@ -462,7 +481,11 @@ not only for speed.
 The training budget was {glue:text}`eps` in pixel units. Express budgets in grey levels
 (1 grey level = 1/16) and measure the robust accuracy of the standard and the adversarially
 trained model from half a grey level to three grey levels. What happens beyond the training
-budget?
+budget? Use PGD-10 on the first 100 digits of `x_eval`, store one robust accuracy per level of
+`grey_levels` in `curves = {"standard": [...], "hand-written PGD-3 AT": [...]}` and run
+`check.exercise("5.1-3", curves, models={"standard": standard,
+"hand-written PGD-3 AT": handwritten}, grey_levels=grey_levels, x=x_eval[:100],
+y=y_eval[:100])`.
 ```
 
 ```{solution-start} ex-5-1-3
@@ -470,7 +493,10 @@ budget?
 ```
 """),
 code("""
+from rnnsec import check
+
 grey_levels = [0.5, 1.0, 1.6, 2.0, 3.0]
+# BEGIN SOLUTION
 curves = {name: [] for name in ("standard", "hand-written PGD-3 AT")}
 for levels in grey_levels:
     for name, model in zip(curves, (standard, handwritten)):
@@ -480,6 +506,9 @@ for levels in grey_levels:
 plots.accuracy_vs_epsilon(grey_levels, curves, chance=0.1,
                           xlabel="epsilon (L-inf, grey levels of 1/16)",
                           title="Robust accuracy beyond the training budget");
+# END SOLUTION
+check.exercise("5.1-3", curves, models={"standard": standard, "hand-written PGD-3 AT": handwritten},
+               grey_levels=grey_levels, x=x_eval[:100], y=y_eval[:100])
 """),
 md(r"""
 The adversarially trained model is far more robust at and below its training budget

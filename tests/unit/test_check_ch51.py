@@ -1,0 +1,61 @@
+"""Tests of the Chapter 5.1 self-checks: right answers pass, typical wrong ones get a hint."""
+
+import numpy as np
+import pytest
+
+from rnnsec import check
+from rnnsec.adversarial import pgd
+
+
+def _fails(result):
+    return result.passed is False and len(result.message) > len("Hint: ")
+
+
+def _robust(model, x, y, eps):
+    return pgd(model, x, y, eps, steps=10, clip_min=0.0, clip_max=1.0, seed=0,
+               progress=False).robust_accuracy
+
+
+@pytest.fixture(scope="module")
+def toy(trained_toy_lstm):
+    model, x, y = trained_toy_lstm
+    return model, x[200:], y[200:]
+
+
+def test_5_1_1_scores(toy):
+    model, x, y = toy
+    clean = float(np.mean(model.predict(x, verbose=0).argmax(1) == y))
+    robust = _robust(model, x[:50], y[:50], 0.1)
+    ctx = dict(model=model, x=x, y=y, x_eval=x[:50], y_eval=y[:50], epsilon=0.1)
+    assert check.exercise("5.1-1", {"clean": clean, "robust": robust}, **ctx).passed
+    assert _fails(check.exercise("5.1-1", {"clean": robust, "robust": clean}, **ctx))
+    wrong_eps = _robust(model, x[:50], y[:50], 0.3)
+    assert _fails(check.exercise("5.1-1", {"clean": clean, "robust": wrong_eps}, **ctx))
+    assert _fails(check.exercise("5.1-1", (clean, robust), **ctx))
+
+
+def test_5_1_2_gap():
+    assert check.exercise("5.1-2", {"gap": 0.0, "l2_differs": True}).passed
+    assert check.exercise("5.1-2", {"gap": np.float32(3e-8), "l2_differs": True}).passed
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_differs": False}))
+    assert _fails(check.exercise("5.1-2", {"gap": 0.2, "l2_differs": True}))
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_differs": "yes"}))
+
+
+def test_5_1_3_grey_levels(toy):
+    model, x, y = toy
+    x, y = x[:50], y[:50]
+    levels = [0.5, 1.0, 2.0]
+    curves = {"a": [_robust(model, x, y, g / 16) for g in levels]}
+    ctx = dict(models={"a": model}, grey_levels=levels, x=x, y=y)
+    assert check.exercise("5.1-3", curves, **ctx).passed
+    pixels = {"a": [_robust(model, x, y, min(g, 1.0)) for g in levels]}
+    assert _fails(check.exercise("5.1-3", pixels, **ctx))
+    assert _fails(check.exercise("5.1-3", {"a": [1 - a for a in curves["a"]]}, **ctx))
+    assert _fails(check.exercise("5.1-3", {"b": curves["a"]}, **ctx))
+
+
+def test_strict_mode_raises(monkeypatch):
+    monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
+    with pytest.raises(AssertionError, match="5.1-2"):
+        check.exercise("5.1-2", {"gap": 0.5, "l2_differs": True})
