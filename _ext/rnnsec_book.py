@@ -10,7 +10,7 @@
    ("x_train, x_test: ...") is split into one entry per field; every "Chapter 3.1" becomes a
    link to that chapter; and an entry whose docstring names no chapter gets "Taught in" the
    chapters its module's docstring names.
-3. The ``{course-plan}`` directive of the teachers' page (:class:`CoursePlan`) and the
+3. The ``{course-plan}`` and ``{self-check-table}`` directives of the teachers' page and the
    ``{profile-table}`` of the setup page, read from ``rnnsec.config``.
 """
 
@@ -195,7 +195,39 @@ class ProfileTable(SphinxDirective):
         return [table]
 
 
+class SelfCheckTable(SphinxDirective):
+    """A table of the exercises that have a self-check, read from ``rnnsec.check``."""
+
+    def run(self):
+        from rnnsec import check
+
+        docs = self.env.config.rnnsec_chapter_docs
+        table = nodes.table()
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (15, 35, 50):
+            group += nodes.colspec(colwidth=width)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+        head += CoursePlan._row([nodes.paragraph(text=t) for t in
+                                 ("Exercise", "Chapter", "What the self-check judges")])
+        for exercise_id, topic in check.available().items():
+            chapter = exercise_id.split("-")[0]
+            stem = docs.get(chapter)
+            if stem is None:
+                raise self.error(f"self-check {exercise_id}: no chapter {chapter}")
+            ref = pending_xref(refdoc=self.env.docname, reftarget=f"/notebooks/{stem}",
+                               reftype="doc", refdomain="std", refexplicit=True, refwarn=True)
+            ref += nodes.inline(text=f"Chapter {chapter}")
+            body += CoursePlan._row([nodes.paragraph("", "", nodes.literal(text=exercise_id)),
+                                     nodes.paragraph("", "", ref),
+                                     nodes.paragraph(text=topic)])
+        return [table]
+
+
 def setup(app):
+    app.add_directive("self-check-table", SelfCheckTable)
     app.add_directive("course-plan", CoursePlan)
     app.add_directive("profile-table", ProfileTable)
     app.add_config_value("rnnsec_chapter_docs", {}, "env")

@@ -133,7 +133,7 @@ def relu(x: SharedTensor) -> SharedTensor:
 
 
 def absolute(x: SharedTensor) -> SharedTensor:
-    """|x| = x * (1 - 2 [x < 0]): one comparison and one multiplication. Chapter 3.3."""
+    """``|x| = x * (1 - 2 [x < 0])``: one comparison and one multiplication. Chapter 3.3."""
     _session_of(x, "x")
     return x * (1 - 2 * ltz(x))
 

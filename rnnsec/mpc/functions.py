@@ -178,7 +178,7 @@ def sigmoid(x: SharedTensor, method: str = "reciprocal", *, degree: int = 9,
     Args:
         x: shared tensor.
         method: ``"reciprocal"`` (CrypTen: exp, Newton reciprocal, exact sign fix),
-            ``"poly"`` (odd polynomial, valid only for |x| <= bound) or ``"piecewise"``
+            ``"poly"`` (odd polynomial, valid only for ``|x| <= bound``) or ``"piecewise"``
             (the polynomial inside [-bound, bound], 0 / 1 outside).
         degree, bound: the polynomial's odd degree and range (``"poly"``/``"piecewise"``).
         exp_iterations, exp_order: the settings of :func:`exp` (``"reciprocal"``); the
@@ -208,7 +208,7 @@ def sigmoid(x: SharedTensor, method: str = "reciprocal", *, degree: int = 9,
 
 
 def tanh(x: SharedTensor, method: str = "reciprocal", **options) -> SharedTensor:
-    """tanh(x) = 2 sigmoid(2x) - 1 (CrypTen); ``"poly"`` is then valid for |x| <= bound / 2.
+    """tanh(x) = 2 sigmoid(2x) - 1 (CrypTen); ``"poly"`` is then valid for ``|x| <= bound / 2``.
 
     ``options`` are those of :func:`sigmoid`. Chapter 3.3.
     """
@@ -246,7 +246,7 @@ class ApproximationReport:
         function, method: what was evaluated.
         low, high: the input range.
         max_abs_error, mean_abs_error: over the grid.
-        max_rel_error: max |approx - exact| / |exact| (over points where exact != 0).
+        max_rel_error: ``max |approx - exact| / |exact|`` (over points where exact != 0).
         rounds: communication rounds of one evaluation (of the whole grid at once).
         bytes_per_element: online bytes per input element.
         x, approx, exact: the grid and both curves (for plotting).

@@ -218,7 +218,7 @@ class SecureInferenceResult:
         predictions: [B] argmax of the logits.
         plaintext_logits: [B, C] reference logits (None when not compared).
         agreement: fraction of sequences whose argmax matches the reference (or None).
-        max_abs_error: largest |secure - reference| logit difference (or None).
+        max_abs_error: largest ``|secure - reference|`` logit difference (or None).
         online_bytes, offline_bytes: bytes between the parties / from the dealer.
         bytes_sent: online bytes sent per party.
         rounds: online rounds (they do not grow with the batch: sequences run side by side).
