@@ -69,6 +69,9 @@ class AdversarialTrainer(keras.Model):
         step_size: inner step size; default ``2.5 * epsilon / steps`` (PGD, TRADES),
             ``1.25 * epsilon`` (FGSM-RS, Wong et al.), ``epsilon`` (free).
         replays: minibatch replays m for ``"free"`` (>= 1).
+        random_start: start ``"pgd"`` and ``"fgsm_rs"`` from a uniform random point of the
+            ball (True, the default) or from the clean input (False: plain FGSM training for
+            ``"fgsm_rs"``, the setting in which Wong et al. 2020 saw catastrophic overfitting).
         beta: TRADES trade-off (>= 0); loss = CE(clean) + beta * KL(clean || adversarial).
         adv_weight: weight of the adversarial / virtual adversarial term for text (>= 0).
         xi: size of the random probe of VAT's power iteration (> 0).
@@ -82,9 +85,9 @@ class AdversarialTrainer(keras.Model):
 
     def __init__(self, model: keras.Model, method: str = "pgd", epsilon: float = 0.1, *,
                  norm: str = "inf", steps: int = 7, step_size: float | None = None,
-                 replays: int = 4, beta: float = 6.0, adv_weight: float = 1.0,
-                 xi: float = 1e-6, clip_min: float | None = None, clip_max: float | None = None,
-                 mask_value: float | None = None, **kwargs):
+                 replays: int = 4, random_start: bool = True, beta: float = 6.0,
+                 adv_weight: float = 1.0, xi: float = 1e-6, clip_min: float | None = None,
+                 clip_max: float | None = None, mask_value: float | None = None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(model, keras.Model):
             raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
@@ -93,6 +96,8 @@ class AdversarialTrainer(keras.Model):
         check_norm(norm)
         check_number("steps", steps, low=1, integer=True)
         check_number("replays", replays, low=1, integer=True)
+        if not isinstance(random_start, bool):
+            raise TypeError(f"random_start must be True or False, got {random_start!r}")
         check_number("beta", beta, low=0)
         check_number("adv_weight", adv_weight, low=0)
         check_number("xi", xi, low=0, low_open=True)
@@ -106,6 +111,7 @@ class AdversarialTrainer(keras.Model):
         self.step_size = float(step_size) if step_size is not None else _default_step(
             method, float(epsilon), steps)
         self.replays, self.beta, self.adv_weight, self.xi = replays, beta, adv_weight, xi
+        self.random_start = random_start
         self.clip_min, self.clip_max, self.mask_value = clip_min, clip_max, mask_value
         self._parts = None
         if method in ("embedding_at", "embedding_vat"):
@@ -202,19 +208,28 @@ class AdversarialTrainer(keras.Model):
             loss = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
         return tape.gradient(loss, x_adv)
 
+    def _start(self, x, mask):
+        """The first point: uniform in the ball (``random_start``) or the clean input."""
+        if not self.random_start:
+            return tf.stop_gradient(x)
+        return self._finish(x, _random_start(x, self.epsilon, self.norm, mask), mask)
+
     def _pgd_inputs(self, x, y):
-        """PGD-k with a random start (Madry et al. 2018)."""
+        """PGD-k, by default from a random start (Madry et al. 2018)."""
         mask = self._step_mask(x)
-        x_adv = self._finish(x, _random_start(x, self.epsilon, self.norm, mask), mask)
+        x_adv = self._start(x, mask)
         for _ in range(self.steps):
             step = self.step_size * _direction(self._input_gradient(x_adv, y), self.norm)
             x_adv = self._finish(x, x_adv - x + step, mask)
         return x_adv
 
     def _fgsm_rs_inputs(self, x, y):
-        """One FGSM step of ``1.25 epsilon`` from a uniform random start (Wong et al. 2020)."""
+        """One FGSM step of ``1.25 epsilon`` from a uniform random start (Wong et al. 2020).
+
+        With ``random_start=False`` it is plain FGSM training (Goodfellow et al. 2015).
+        """
         mask = self._step_mask(x)
-        x_adv = self._finish(x, _random_start(x, self.epsilon, self.norm, mask), mask)
+        x_adv = self._start(x, mask)
         step = self.step_size * _direction(self._input_gradient(x_adv, y), self.norm)
         return self._finish(x, x_adv - x + step, mask)
 
@@ -359,6 +374,8 @@ class CatastrophicOverfittingMonitor(keras.callbacks.Callback):
         max_drop: allowed fall of PGD accuracy below its best (in (0, 1]).
         restore_best_weights: put back the best weights when it stops.
         seed: seed of PGD's random start (the same each epoch).
+        mask_value: for padded sequences, the value whose all-equal steps are padding (as in
+            ``AdversarialTrainer``); PGD leaves them untouched. None: every step is real.
 
     Attributes:
         history: PGD accuracy after each epoch.
@@ -370,7 +387,8 @@ class CatastrophicOverfittingMonitor(keras.callbacks.Callback):
 
     def __init__(self, x, y, epsilon: float, *, norm: str = "inf", steps: int = 10,
                  clip_min: float | None = None, clip_max: float | None = None,
-                 max_drop: float = 0.2, restore_best_weights: bool = True, seed: int = 0):
+                 max_drop: float = 0.2, restore_best_weights: bool = True, seed: int = 0,
+                 mask_value: float | None = None):
         super().__init__()
         self.x = as_float_array("x", x, ndim=3).astype(np.float32)
         self.y = as_int_array("y", y, ndim=1, low=0)
@@ -381,8 +399,12 @@ class CatastrophicOverfittingMonitor(keras.callbacks.Callback):
         check_norm(norm)
         check_number("steps", steps, low=1, integer=True)
         check_number("max_drop", max_drop, low=0, low_open=True, high=1)
+        mask = None
+        if mask_value is not None:
+            check_number("mask_value", mask_value)
+            mask = np.any(self.x != mask_value, axis=-1).astype(np.float32)  # [N, T]
         self.attack_kwargs = dict(epsilon=epsilon, norm=norm, steps=steps, clip_min=clip_min,
-                                  clip_max=clip_max, seed=seed, progress=False)
+                                  clip_max=clip_max, mask=mask, seed=seed, progress=False)
         self.max_drop, self.restore_best_weights = max_drop, restore_best_weights
         self.history: list[float] = []
         self.best_epoch, self.stopped_epoch = -1, None

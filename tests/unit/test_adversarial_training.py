@@ -11,6 +11,7 @@ from rnnsec.adversarial import (
     AdversarialTrainer,
     CatastrophicOverfittingMonitor,
     embedding_pgd,
+    fgsm,
     pgd,
 )
 from rnnsec.compat import keras
@@ -84,6 +85,25 @@ def test_epochs_for_divides_by_replays_only_for_free():
     model = sequence_classifier((6, 4), 2, units=4)
     assert AdversarialTrainer(model, "free", 0.1, replays=4).epochs_for(10) == 2
     assert AdversarialTrainer(model, "pgd", 0.1).epochs_for(10) == 10
+
+
+def test_fgsm_rs_without_random_start_is_plain_fgsm():
+    set_seed(2)
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (8, 5, 3)).astype("float32")
+    y = rng.integers(0, 2, 8)
+    model = sequence_classifier((5, 3), 2, units=4, cell=CELL)
+    xt, yt = tf.constant(x), tf.constant(y)
+    plain = AdversarialTrainer(model, "fgsm_rs", 0.2, random_start=False, clip_min=0.0,
+                               clip_max=1.0)
+    first = plain._fgsm_rs_inputs(xt, yt).numpy()
+    np.testing.assert_array_equal(first, plain._fgsm_rs_inputs(xt, yt).numpy())
+    ref = fgsm(model, x, y, 0.2, clip_min=0.0, clip_max=1.0, progress=False).x_adv
+    np.testing.assert_allclose(first, ref, atol=1e-6)  # one full step from x: plain FGSM
+    random = AdversarialTrainer(model, "fgsm_rs", 0.2, clip_min=0.0, clip_max=1.0)
+    assert not np.allclose(random._fgsm_rs_inputs(xt, yt), random._fgsm_rs_inputs(xt, yt))
+    no_start = AdversarialTrainer(model, "pgd", 0.2, steps=2, random_start=False)
+    np.testing.assert_array_equal(no_start._pgd_inputs(xt, yt), no_start._pgd_inputs(xt, yt))
 
 
 @pytest.mark.parametrize("method", ["pgd", "fgsm_rs", "free", "trades"])
@@ -184,6 +204,7 @@ def test_monitor_stops_at_collapse_and_restores_best_weights(data):
     ({"norm": "1"}, ValueError, "norm"),
     ({"beta": -1.0}, ValueError, "beta"),
     ({"step_size": 0.0}, ValueError, "step_size"),
+    ({"random_start": 1}, TypeError, "random_start"),
     ({"clip_min": 1.0, "clip_max": 0.0}, ValueError, "clip_min"),
     ({"method": "embedding_at"}, ValueError, "Embedding"),
 ])
@@ -203,3 +224,21 @@ def test_trainer_and_monitor_reject_bad_inputs():
         CatastrophicOverfittingMonitor(x, y, 0.1, max_drop=0.0)
     with pytest.raises(ValueError, match="epsilon"):
         CatastrophicOverfittingMonitor(x, y, -0.1)
+    with pytest.raises(TypeError, match="mask_value"):
+        CatastrophicOverfittingMonitor(x, y, 0.1, mask_value="zero")
+
+
+def test_monitor_leaves_padding_unperturbed():
+    set_seed(3)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.1, 1, (12, 5, 3)).astype("float32")
+    x[:6, 3:] = 0.0  # the first six sequences end after three steps
+    y = rng.integers(0, 2, 12)
+    model = sequence_classifier((5, 3), 2, units=4, cell=CELL, masking=True)
+    monitor = CatastrophicOverfittingMonitor(x, y, 0.3, steps=2, mask_value=0.0)
+    mask = monitor.attack_kwargs["mask"]  # [12, 5]
+    np.testing.assert_array_equal(mask[:6], [[1, 1, 1, 0, 0]] * 6)
+    assert mask[6:].all()
+    result = pgd(model, x, y, **monitor.attack_kwargs)
+    np.testing.assert_array_equal(result.x_adv[:6, 3:], 0.0)
+    assert np.abs(result.x_adv[:, :3] - x[:, :3]).max() > 0.1  # real steps do move

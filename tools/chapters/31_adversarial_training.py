@@ -12,8 +12,10 @@ md(r"""
 
 Chapter 1 showed that a change of less than one grey level per pixel breaks the source
 article's `LSTM(64)+Dense(10)` digit classifier. The most reliable defence known is to train
-on the attacks themselves: **adversarial training**. This chapter states the problem it
-solves, then builds four algorithms step by step (PGD adversarial training, fast FGSM with a
+on the attacks themselves:
+**{term}`adversarial training <Adversarial training (对抗训练)>`**. This chapter states the
+problem it solves, then builds four algorithms step by step (PGD adversarial
+training, fast FGSM with a
 random start, "free" adversarial training and TRADES), trains each on the row-wise digits, and
 compares them in one table: clean accuracy, robust accuracy against a white-box and a black-box
 attack, and training time. It ends with the failure that makes the fast methods risky,
@@ -82,7 +84,8 @@ from IPython.display import Markdown
 
 import rnnsec
 from rnnsec import data, models, plots
-from rnnsec.adversarial import AdversarialTrainer, CatastrophicOverfittingMonitor, pgd, simba
+from rnnsec.adversarial import (AdversarialTrainer, CatastrophicOverfittingMonitor, fgsm, pgd,
+                               simba)
 from rnnsec.book import glue
 from rnnsec.compat import keras
 
@@ -152,7 +155,8 @@ md(r"""
 and is a little larger than the ball: $\delta_0 \sim U[-\epsilon, \epsilon]$, then one signed
 step of $\alpha = 1.25\,\epsilon$, projected. A step then costs two passes. On CIFAR-10 this
 matched PGD-7 training's robustness in a small fraction of its time. The risk is
-*catastrophic overfitting*: with too large a step, or without the random start, robust
+*{term}`catastrophic overfitting <Catastrophic overfitting (灾难性过拟合)>`*: with too
+large a step, or without the random start, robust
 accuracy against PGD can fall to zero within an epoch while accuracy against the training
 attack keeps rising. Their remedy is to watch PGD accuracy on a slice of the training data
 and stop early; `CatastrophicOverfittingMonitor` does exactly that after every epoch and
@@ -270,68 +274,157 @@ Read the two attacks together. SimBA, which sees only probabilities, leaves ever
 least about as accurate as PGD does: {glue:text}`std_simba:.1%` for the standard model,
 {glue:text}`pgd_simba:.1%` for PGD-3 AT. If a defended model were much *more* robust to the
 white-box attack than to the black-box one, its gradients would be misleading the white-box
-attack (gradient masking), and its robust accuracy against PGD would be an overestimate
+attack ({term}`gradient masking <Gradient masking (梯度掩蔽)>`), and its robust accuracy
+against PGD would be an overestimate
 {cite}`athalye2018obfuscated`. Here the ordering is the healthy one.
 
 ## 3.1.7 Catastrophic overfitting, and the monitor
 
 The monitor on the FGSM-RS run above logged the PGD accuracy on 200 training digits after
-every epoch. {cite}`wong2020fast` report that one-step training collapses when its step is
-too large (they saw it with $\alpha = 2\epsilon$ on CIFAR-10), so we rerun FGSM-RS in that
-regime, at a larger budget $\epsilon = 0.15$ with $\alpha = 2\epsilon$, and watch the
-monitor's log next to the accuracy the training attack itself reports.
+every epoch and saw no collapse: on these 8x8 digits, with 64 input values, one random-start
+step stayed a good stand-in for the worst case (we also tried plain FGSM without the random
+start, steps of $2\epsilon$ and budgets up to $\epsilon = 0.3$ with LSTM, GRU and ReLU
+recurrent cells, and PGD accuracy kept pace with FGSM accuracy). {cite}`wong2020fast` saw the
+collapse with plain FGSM (no random start) and with too large a step, and it is easier to
+provoke where the inputs have more dimensions and the training set is small. So we move to
+the JapaneseVowels speakers (Chapter 2.1): 270 training utterances of up to 29 frames of 12
+standardised LPC coefficients (348 input values), an LSTM with a `Masking` layer, and plain
+FGSM training (`random_start=False`) at $\epsilon$ = {glue:text}`risky_eps` in standardised
+units, Adam at learning rate 0.01, for {glue:text}`risky_epochs` epochs. After every epoch we
+measure on 100 training utterances both the accuracy under the training attack (FGSM) and
+under PGD-10; padding frames are never perturbed.
 """),
 code("""
-RISKY_EPSILON = 0.15
-risky_monitor = CatastrophicOverfittingMonitor(*monitor_slice, RISKY_EPSILON, steps=10,
-                                               clip_min=0.0, clip_max=1.0, max_drop=0.2,
-                                               restore_best_weights=False)
-_, risky_cpu, risky_log = train("fgsm_rs", epsilon=RISKY_EPSILON,
-                                step_size=2 * RISKY_EPSILON, callbacks=[risky_monitor])
-print("FGSM-RS, eps=0.1, step 1.25 eps: PGD accuracy", np.round(fast_monitor.history, 3))
-print("FGSM-RS, eps=0.15, step 2 eps:   PGD accuracy", np.round(risky_monitor.history, 3))
-print("                         training-attack accuracy", np.round(risky_log["accuracy"], 3))
-print("collapse detected:", risky_monitor.collapsed, "at epoch", risky_monitor.stopped_epoch)
+vowels = data.load_japanese_vowels()
+RISKY_EPSILON = 0.5                   # L-inf, standardised LPC units
+RISKY_EPOCHS = 36                     # long enough for the gap to open (same in both profiles)
+risky_slice = (vowels.x_train[:100], vowels.y_train[:100])
+risky_mask = np.any(risky_slice[0] != 0.0, axis=-1).astype("float32")  # [100, 29], 1 = frame
+
+
+class SliceAccuracy(keras.callbacks.Callback):
+    \"\"\"After every epoch, FGSM and PGD-10 accuracy of the trained model on a fixed slice.\"\"\"
+
+    def __init__(self, x, y, mask, epsilon):
+        super().__init__()
+        self.x, self.y, self.mask, self.epsilon = x, y, mask, epsilon
+        self.fgsm, self.pgd = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        model = self.model.base_model
+        self.fgsm.append(fgsm(model, self.x, self.y, self.epsilon, mask=self.mask,
+                              progress=False).robust_accuracy)
+        self.pgd.append(pgd(model, self.x, self.y, self.epsilon, steps=10, mask=self.mask,
+                            seed=0, progress=False).robust_accuracy)
+
+
+def train_plain_fgsm(callbacks):
+    \"\"\"Plain FGSM training (no random start) of a masked LSTM(64) on JapaneseVowels.\"\"\"
+    rnnsec.set_seed(0)
+    model = models.sequence_classifier(vowels.x_train.shape[1:], vowels.num_classes,
+                                       masking=True)
+    trainer = AdversarialTrainer(model, "fgsm_rs", RISKY_EPSILON, random_start=False,
+                                 mask_value=0.0)
+    trainer.compile(keras.optimizers.Adam(0.01), loss_fn, metrics=["accuracy"])
+    trainer.fit(vowels.x_train, vowels.y_train, epochs=RISKY_EPOCHS,
+                batch_size=profile.batch_size, verbose=0, callbacks=list(callbacks))
+    return model
+
+
+curve = SliceAccuracy(*risky_slice, risky_mask, RISKY_EPSILON)
+risky_model = train_plain_fgsm([curve])
+print("FGSM accuracy per epoch ", np.round(curve.fgsm, 2))
+print("PGD-10 accuracy per epoch", np.round(curve.pgd, 2))
+late_fgsm, late_pgd = np.mean(curve.fgsm[-5:]), np.mean(curve.pgd[-5:])
+print(f"last 5 epochs: FGSM {late_fgsm:.3f}, PGD-10 {late_pgd:.3f}; best PGD-10 "
+      f"{max(curve.pgd):.3f} after epoch {int(np.argmax(curve.pgd)) + 1}")
+# a full collapse: PGD accuracy near zero after having been well above it
+risky_collapsed = max(curve.pgd) >= 0.2 and min(curve.pgd[int(np.argmax(curve.pgd)):]) < 0.05
 glue("risky_eps", RISKY_EPSILON)
-glue("risky_collapsed", Markdown("did" if risky_monitor.collapsed else "did not"))
-glue("risky_final_pgd", round(risky_monitor.history[-1], 3))
-glue("risky_best_pgd", round(max(risky_monitor.history), 3))
-if risky_monitor.collapsed:
-    verdict = (f"The monitor caught the drop after epoch {risky_monitor.stopped_epoch + 1} "
-               "and stopped the run.")
-else:
-    verdict = ("The small LSTM on 8x8 digits, trained for a few epochs, did not show the "
-               "collapse that Wong et al. saw on CIFAR-10 with convolutional networks; the "
-               "larger step mostly made learning slower.")
-glue("risky_verdict", Markdown(verdict))
-"""),
-code("""
-stopped = {}
-if fast_monitor.collapsed:
-    stopped["FGSM-RS, eps=0.1: PGD-10"] = fast_monitor.stopped_epoch
-if risky_monitor.collapsed:
-    stopped["FGSM-RS, eps=0.15, step 2 eps: PGD-10"] = risky_monitor.stopped_epoch
-plots.overfitting_monitor(
-    {"FGSM-RS, eps=0.1: PGD-10": fast_monitor.history,
-     "FGSM-RS, eps=0.15, step 2 eps: PGD-10": risky_monitor.history,
-     "FGSM-RS, eps=0.15, step 2 eps: training attack": risky_log["accuracy"]},
-    stopped=stopped, ylabel="accuracy on 200 training digits");
-"""),
-check("""
-assert len(fast_monitor.history) == EPOCHS and len(risky_monitor.history) >= 1
-assert all(0.0 <= a <= 1.0 for a in risky_monitor.history)
-# the monitor's verdict agrees with its own log
-drops = [max(risky_monitor.history[:i + 1]) - a for i, a in enumerate(risky_monitor.history)]
-assert risky_monitor.collapsed == (max(drops) > 0.2), (risky_monitor.history, drops)
+glue("risky_epochs", RISKY_EPOCHS)
+glue("risky_collapsed", Markdown("did" if risky_collapsed else "did not"))
+glue("risky_first_fgsm", round(float(np.mean(curve.fgsm[:5])), 3))
+glue("risky_late_fgsm", round(float(late_fgsm), 3))
+glue("risky_late_pgd", round(float(late_pgd), 3))
+glue("risky_best_pgd", round(max(curve.pgd), 3))
+glue("risky_best_epoch", int(np.argmax(curve.pgd)) + 1)
 """),
 md(r"""
-Here the run at $\epsilon$ = {glue:text}`risky_eps` with the doubled step
-{glue:md}`risky_collapsed` collapse: its PGD accuracy on the training slice reached
-{glue:text}`risky_best_pgd:.1%` at best and ended at {glue:text}`risky_final_pgd:.1%`.
-{glue:md}`risky_verdict` The lesson stands: a fast method's robustness is only known if it
-is measured with a stronger attack during training, and the monitor costs one PGD
-evaluation of 200 examples per epoch. When the drop does occur, the monitor stops the run and
-restores the weights of the best epoch.
+Now the same run, from the same seed, with `CatastrophicOverfittingMonitor` watching PGD-10
+accuracy on the same 100 utterances (its default `max_drop=0.2`). It stops the run at the
+first epoch whose PGD accuracy is more than 0.2 below the best so far, and puts back the
+weights of the best epoch.
+"""),
+code("""
+risky_monitor = CatastrophicOverfittingMonitor(*risky_slice, RISKY_EPSILON, steps=10,
+                                               max_drop=0.2, mask_value=0.0)
+guarded_model = train_plain_fgsm([risky_monitor])
+test_mask = np.any(vowels.x_test != 0.0, axis=-1).astype("float32")
+co_rows = {}
+for name, model in (("run to the end", risky_model), ("stopped, best restored", guarded_model)):
+    on_slice = pgd(model, *risky_slice, RISKY_EPSILON, steps=10, mask=risky_mask, seed=0,
+                   progress=False)
+    on_test = pgd(model, vowels.x_test, vowels.y_test, RISKY_EPSILON, steps=10, mask=test_mask,
+                  seed=0, progress=False)
+    co_rows[name] = dict(slice_pgd=on_slice.robust_accuracy, test_clean=on_test.clean_accuracy,
+                         test_pgd=on_test.robust_accuracy)
+    print(f"{name:<24} PGD-10 on the slice {on_slice.robust_accuracy:.3f}; test: clean "
+          f"{on_test.clean_accuracy:.3f}, PGD-10 {on_test.robust_accuracy:.3f}")
+print("monitor stopped after epoch", risky_monitor.stopped_epoch + 1 if risky_monitor.collapsed
+      else None, "and restored epoch", risky_monitor.best_epoch + 1)
+glue("monitor_stop_epoch", (risky_monitor.stopped_epoch or 0) + 1)
+glue("monitor_best_epoch", risky_monitor.best_epoch + 1)
+for key, row in (("end", co_rows["run to the end"]), ("restored",
+                                                      co_rows["stopped, best restored"])):
+    for field, value in row.items():
+        glue(f"co_{key}_{field}", round(value, 3))
+"""),
+code("""
+plots.overfitting_monitor(
+    {"FGSM (training attack), no monitor": curve.fgsm,
+     "PGD-10, no monitor": curve.pgd,
+     "PGD-10, with the monitor": risky_monitor.history},
+    stopped={"PGD-10, with the monitor": risky_monitor.stopped_epoch},
+    ylabel="accuracy on 100 training utterances",
+    title=f"Plain FGSM training on JapaneseVowels, eps={RISKY_EPSILON}");
+"""),
+check("""
+assert len(fast_monitor.history) == EPOCHS and not fast_monitor.collapsed
+assert len(curve.fgsm) == len(curve.pgd) == RISKY_EPOCHS
+first_fgsm = np.mean(curve.fgsm[:5])
+assert late_fgsm >= first_fgsm + 0.2, curve.fgsm               # the training attack is beaten
+assert late_fgsm >= late_pgd + 0.25, (curve.fgsm, curve.pgd)   # ... but PGD is not
+assert late_pgd <= max(curve.pgd) - 0.08, curve.pgd            # PGD fell back from its best
+assert not risky_collapsed or min(curve.pgd) < 0.05
+# the monitor stopped the run early and brought back its best epoch
+assert risky_monitor.collapsed and risky_monitor.stopped_epoch < RISKY_EPOCHS - 1
+end, best = co_rows["run to the end"], co_rows["stopped, best restored"]
+assert abs(best["slice_pgd"] - max(risky_monitor.history)) <= 0.02, (best, risky_monitor.history)
+assert best["slice_pgd"] >= end["slice_pgd"] + 0.1, co_rows
+assert best["test_pgd"] >= end["test_pgd"] + 0.03, co_rows
+assert best["test_clean"] >= end["test_clean"] - 0.08, co_rows
+"""),
+md(r"""
+The plain-FGSM run {glue:md}`risky_collapsed` fall all the way to zero robust accuracy (the
+CIFAR-10 networks of {cite}`wong2020fast` did), yet it shows the split that defines
+catastrophic overfitting. Accuracy
+against the training attack climbed from {glue:text}`risky_first_fgsm:.1%` (first five epochs)
+to {glue:text}`risky_late_fgsm:.1%` (last five), while accuracy against PGD-10 peaked at
+{glue:text}`risky_best_pgd:.1%` after epoch {glue:text}`risky_best_epoch` and then swung
+down, averaging {glue:text}`risky_late_pgd:.1%` over the last five epochs. The model learned
+to defeat the one step it is trained on, not the ball around each input: the training log,
+which reports FGSM accuracy, looks better and better while the robustness that matters
+stalls and falls.
+
+The monitor caught the first large drop: after epoch {glue:text}`monitor_stop_epoch` it
+stopped the run and restored the weights of epoch {glue:text}`monitor_best_epoch`. The
+restored model keeps {glue:text}`co_restored_slice_pgd:.1%` PGD-10 accuracy on the slice
+against {glue:text}`co_end_slice_pgd:.1%` for the run left to the end, and on the test
+utterances {glue:text}`co_restored_test_pgd:.1%` against {glue:text}`co_end_test_pgd:.1%`
+(clean: {glue:text}`co_restored_test_clean:.1%` and {glue:text}`co_end_test_clean:.1%`), for
+fewer epochs of training. The lesson: a fast method's robustness is only known if it is
+measured with a stronger attack during training; the monitor costs one PGD evaluation of the
+slice per epoch.
 
 Adversarial training carries over to text, where the inputs are discrete: instead of words,
 one perturbs their embeddings inside an $L_2$ ball (adversarial training) or in the direction
@@ -351,7 +444,11 @@ that most changes the prediction (virtual adversarial training, which needs no l
 - A black-box attack that is much stronger than the white-box one signals gradient masking;
   here it is not.
 - One-step methods can overfit catastrophically; watch PGD accuracy on a training slice
-  (`CatastrophicOverfittingMonitor`). Our risky run {glue:md}`risky_collapsed` collapse.
+  (`CatastrophicOverfittingMonitor`). Plain FGSM on JapaneseVowels learned to beat its own
+  attack ({glue:text}`risky_late_fgsm:.1%` FGSM accuracy) while PGD accuracy fell back to
+  {glue:text}`risky_late_pgd:.1%`; the monitor stopped it and restored a model with
+  {glue:text}`co_restored_test_pgd:.1%` test PGD accuracy, against
+  {glue:text}`co_end_test_pgd:.1%` for the run left to the end.
 
 ## Exercises
 
@@ -359,8 +456,9 @@ that most changes the prediction (virtual adversarial training, which needs no l
 :label: ex-3-1-1
 Count forward/backward passes per minibatch for each method (standard: 1; PGD-$k$: $k+1$;
 FGSM-RS: 2; free with $m$ replays, per epoch of data seen: 1; TRADES-$k$: about $k + 2$,
-counting the clean forward pass) and compare them with the measured time ratios. Which method
-departs most from its count, and why might it?
+counting the clean forward pass) and compare them with the measured time ratios. Store the
+counts in a dict `passes` from the method names of the table to whole numbers and run
+`check.exercise("3.1-1", passes)`. Which method departs most from its count, and why might it?
 ```
 
 ```{solution-start} ex-3-1-1
@@ -368,9 +466,14 @@ departs most from its count, and why might it?
 ```
 """),
 code("""
+from rnnsec import check
+
+# BEGIN SOLUTION
 passes = {"standard": 1, "PGD-3 AT": 4, "FGSM-RS AT": 2, "free AT (m=4)": 1, "TRADES-3 AT": 5}
 for name, count in passes.items():
     print(f"{name:<15} passes {count}   measured time ratio {rows[name]['time']:.1f}")
+# END SOLUTION
+check.exercise("3.1-1", passes)
 """),
 md(r"""
 The ratios follow the counts roughly. Departures come from the parts of a step that are not a
@@ -384,8 +487,12 @@ between runs.
 ```{exercise}
 :label: ex-3-1-2
 Gradient masking check: attack the FGSM-RS model with FGSM (one step, no random start) and
-with PGD-10. If FGSM left it *more* accurate than the clean model is, or PGD were not much
-stronger than FGSM, what would that tell you?
+with PGD-10 (random start, seed 0), both at $\epsilon$ = {glue:text}`eps` on the
+{glue:text}`attack_n` attacked test digits `x_eval`, `y_eval`. Store the two robust accuracies
+in a dict `masking = {"fgsm": ..., "pgd": ...}` and run `check.exercise("3.1-2", masking,
+model=fast_model, x=x_eval, y=y_eval, epsilon=EPSILON)`. If FGSM left the model *more*
+accurate than the clean model is, or PGD were not much stronger than FGSM, what would that
+tell you?
 ```
 
 ```{solution-start} ex-3-1-2
@@ -393,13 +500,17 @@ stronger than FGSM, what would that tell you?
 ```
 """),
 code("""
-from rnnsec.adversarial import fgsm
-
 fast_model = trained["FGSM-RS AT"][0]
+# BEGIN SOLUTION
 one_step = fgsm(fast_model, x_eval, y_eval, EPSILON, clip_min=0.0, clip_max=1.0,
                 progress=False).robust_accuracy
+ten_steps = pgd(fast_model, x_eval, y_eval, EPSILON, steps=10, clip_min=0.0, clip_max=1.0,
+                seed=0, progress=False).robust_accuracy
+masking = {"fgsm": one_step, "pgd": ten_steps}
 print(f"FGSM-RS model: clean {rows['FGSM-RS AT']['clean']:.3f}, FGSM {one_step:.3f}, "
-      f"PGD-10 {rows['FGSM-RS AT']['pgd']:.3f}")
+      f"PGD-10 {ten_steps:.3f}")
+# END SOLUTION
+check.exercise("3.1-2", masking, model=fast_model, x=x_eval, y=y_eval, epsilon=EPSILON)
 """),
 md(r"""
 PGD-10 should leave no more correct predictions than FGSM; FGSM accuracy above clean accuracy
@@ -411,9 +522,12 @@ could be trusted {cite}`athalye2018obfuscated`.
 
 ```{exercise}
 :label: ex-3-1-3
-Give SimBA four times the query budget (800 queries per digit) against the PGD-3 model. Does
-its robust accuracy come closer to PGD's? What does this say about reporting black-box
-robustness without its query budget?
+Run SimBA (seed 0) against the PGD-3 model on the first 100 attacked digits with 50, 200
+and four times the table's budget, 800 queries per digit. Store the robust accuracies in a
+dict `budgets` from the budget to the accuracy and run `check.exercise("3.1-3", budgets,
+model=pgd_model, x=x_eval[:100], y=y_eval[:100], epsilon=EPSILON)`. Does its robust accuracy
+come closer to PGD's? What does this say about reporting black-box robustness without its
+query budget?
 ```
 
 ```{solution-start} ex-3-1-3
@@ -422,12 +536,18 @@ robustness without its query budget?
 """),
 code("""
 pgd_model = trained["PGD-3 AT"][0]
+# BEGIN SOLUTION
+budgets = {}
 for budget in (50, 200, 800):
     result = simba(pgd_model, x_eval[:100], y_eval[:100], EPSILON, max_queries=budget,
                    clip_min=0.0, clip_max=1.0, seed=0, progress=False)
+    budgets[budget] = result.robust_accuracy
     print(f"SimBA, {budget:>3} queries: robust accuracy {result.robust_accuracy:.3f}, "
           f"mean queries used {result.mean_queries:.0f}")
 print(f"PGD-10 (white-box): {rows['PGD-3 AT']['pgd']:.3f}")
+# END SOLUTION
+check.exercise("3.1-3", budgets, model=pgd_model, x=x_eval[:100], y=y_eval[:100],
+               epsilon=EPSILON)
 """),
 md(r"""
 In the $L_\infty$ coordinate basis an 8x8 digit has only 64 coordinates, and SimBA tries each
