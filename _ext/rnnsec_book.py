@@ -116,6 +116,33 @@ def _set_docs(app) -> None:
     app.config.rnnsec_chapter_docs = chapter_docs(pathlib.Path(app.srcdir))
 
 
+def _table(headers: tuple[str, ...], widths: tuple[int, ...], rows: list[list]) -> nodes.table:
+    """A docutils table: ``headers`` (text), column ``widths`` (%), rows of paragraph nodes."""
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head, body = nodes.thead(), nodes.tbody()
+    group += head
+    group += body
+    header = [nodes.paragraph(text=h) for h in headers]
+    for target, cells in [(head, header), *[(body, r) for r in rows]]:
+        row = nodes.row()
+        for cell in cells:
+            row += nodes.entry("", cell)
+        target += row
+    return table
+
+
+def _doc_link(docname: str, stem: str, text: str | None = None) -> pending_xref:
+    """A link to the chapter notebook ``stem`` (its title unless ``text`` is given)."""
+    ref = pending_xref(refdoc=docname, reftarget=f"/notebooks/{stem}", reftype="doc",
+                       refdomain="std", refexplicit=text is not None, refwarn=True)
+    ref += nodes.inline(text=text) if text is not None else nodes.literal(text=stem)
+    return ref
+
+
 class CoursePlan(SphinxDirective):
     """A course-plan table: one content line per week, ``Week title | 01_background, ...``.
 
@@ -126,17 +153,7 @@ class CoursePlan(SphinxDirective):
     has_content = True
 
     def run(self):
-        table = nodes.table()
-        group = nodes.tgroup(cols=3)
-        table += group
-        for width in (30, 50, 20):
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-        head += self._row([nodes.paragraph(text=t) for t in
-                           ("Week", "Chapters (notebooks)", "CPU run time (min)")])
-        srcdir = pathlib.Path(self.env.srcdir)
+        srcdir, rows = pathlib.Path(self.env.srcdir), []
         for line in self.content:
             if not line.strip():
                 continue
@@ -152,21 +169,11 @@ class CoursePlan(SphinxDirective):
                 seconds += data["runtime"] if data else float("nan")
                 if i:
                     links += nodes.Text(", ")
-                ref = pending_xref(refdoc=self.env.docname, reftarget=f"/notebooks/{stem}",
-                                   reftype="doc", refdomain="std", refexplicit=False,
-                                   refwarn=True)
-                ref += nodes.literal(text=stem)
-                links += ref
-            body += self._row([nodes.paragraph(text=title), links,
-                               nodes.paragraph(text=f"{seconds / 60:.1f}")])
-        return [table]
-
-    @staticmethod
-    def _row(paragraphs):
-        row = nodes.row()
-        for paragraph in paragraphs:
-            row += nodes.entry("", paragraph)
-        return row
+                links += _doc_link(self.env.docname, stem)
+            rows.append([nodes.paragraph(text=title), links,
+                         nodes.paragraph(text=f"{seconds / 60:.1f}")])
+        return [_table(("Week", "Chapters (notebooks)", "CPU run time (min)"), (30, 50, 20),
+                       rows)]
 
 
 class ProfileTable(SphinxDirective):
@@ -178,21 +185,11 @@ class ProfileTable(SphinxDirective):
         from rnnsec import config
 
         fields = [f.name for f in dataclasses.fields(config.Profile) if f.name != "name"]
-        table = nodes.table()
-        group = nodes.tgroup(cols=3)
-        table += group
-        for width in (40, 30, 30):
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-        head += CoursePlan._row([nodes.paragraph(text=t) for t in
-                                 ("Profile field", "default (cpu)", "RNNSEC_FULL=1 (full)")])
-        for name in fields:
-            cells = [getattr(config.CPU, name), getattr(config.FULL, name)]
-            body += CoursePlan._row([nodes.paragraph("", "", nodes.literal(text=name))] +
-                                    [nodes.paragraph(text=f"{v:,}") for v in cells])
-        return [table]
+        rows = [[nodes.paragraph("", "", nodes.literal(text=name))] +
+                [nodes.paragraph(text=f"{getattr(p, name):,}") for p in (config.CPU, config.FULL)]
+                for name in fields]
+        return [_table(("Profile field", "default (cpu)", "RNNSEC_FULL=1 (full)"), (40, 30, 30),
+                       rows)]
 
 
 class SelfCheckTable(SphinxDirective):
@@ -201,29 +198,17 @@ class SelfCheckTable(SphinxDirective):
     def run(self):
         from rnnsec import check
 
-        docs = self.env.config.rnnsec_chapter_docs
-        table = nodes.table()
-        group = nodes.tgroup(cols=3)
-        table += group
-        for width in (15, 35, 50):
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-        head += CoursePlan._row([nodes.paragraph(text=t) for t in
-                                 ("Exercise", "Chapter", "What the self-check judges")])
+        docs, rows = self.env.config.rnnsec_chapter_docs, []
         for exercise_id, topic in check.available().items():
             chapter = exercise_id.split("-")[0]
-            stem = docs.get(chapter)
-            if stem is None:
+            if chapter not in docs:
                 raise self.error(f"self-check {exercise_id}: no chapter {chapter}")
-            ref = pending_xref(refdoc=self.env.docname, reftarget=f"/notebooks/{stem}",
-                               reftype="doc", refdomain="std", refexplicit=True, refwarn=True)
-            ref += nodes.inline(text=f"Chapter {chapter}")
-            body += CoursePlan._row([nodes.paragraph("", "", nodes.literal(text=exercise_id)),
-                                     nodes.paragraph("", "", ref),
-                                     nodes.paragraph(text=topic)])
-        return [table]
+            rows.append([nodes.paragraph("", "", nodes.literal(text=exercise_id)),
+                         nodes.paragraph("", "", _doc_link(self.env.docname, docs[chapter],
+                                                           f"Chapter {chapter}")),
+                         nodes.paragraph(text=topic)])
+        return [_table(("Exercise", "Chapter", "What the self-check judges"), (15, 35, 50),
+                       rows)]
 
 
 def setup(app):

@@ -15,14 +15,17 @@ from rnnsec.check._core import (
     STRICT_ENV,
     CheckResult,
     WrongAnswer,
+    as_dict,
+    as_fraction,
+    as_number,
     available,
     exercise,
     register,
     require,
 )
 
-__all__ = ["STRICT_ENV", "CheckResult", "WrongAnswer", "available", "exercise", "register",
-           "require"]
+__all__ = ["STRICT_ENV", "CheckResult", "WrongAnswer", "as_dict", "as_fraction", "as_number",
+           "available", "exercise", "register", "require"]
 
 # Register every chapter's checkers (modules named ch<chapter>.py).
 for _module in pkgutil.iter_modules(__path__):

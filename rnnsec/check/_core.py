@@ -14,13 +14,16 @@ fails its test.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["CheckResult", "WrongAnswer", "require", "register", "exercise", "available",
-           "STRICT_ENV"]
+           "as_number", "as_fraction", "as_dict", "STRICT_ENV"]
 
 STRICT_ENV = "RNNSEC_STRICT_CHECKS"
 _ID = re.compile(r"^(\d)(\.\d)?-\d+$")  # "1-2" (Chapter 1) or "3.1-2" (Chapter 3.1)
@@ -35,6 +38,33 @@ def require(condition, hint: str) -> None:
     """Fail the check with ``hint`` unless ``condition`` holds."""
     if not bool(condition):
         raise WrongAnswer(hint)
+
+
+def as_number(answer, what: str) -> float:
+    """``answer`` as a finite float, or a hint saying that ``what`` must be one number."""
+    ok = isinstance(answer, (int, float, np.integer, np.floating)) and not isinstance(answer, bool)
+    if not ok and isinstance(answer, np.ndarray):
+        ok = answer.shape == () and np.issubdtype(answer.dtype, np.number)
+    require(ok, f"give {what} as one number (a float), got {type(answer).__name__}")
+    value = float(answer)
+    require(math.isfinite(value), f"{what} must be finite, got {value}")
+    return value
+
+
+def as_fraction(answer, what: str) -> float:
+    """``answer`` as a float in [0, 1] (an accuracy or a rate), or a hint."""
+    value = as_number(answer, what)
+    require(0.0 <= value <= 1.0, f"{what} should be a fraction in [0, 1], got {value}")
+    return value
+
+
+def as_dict(answer, keys, what: str) -> dict:
+    """``answer`` as a dict with at least ``keys``, or a hint naming the missing keys."""
+    require(isinstance(answer, dict), f"give {what} as a dict with keys {sorted(keys)}, got "
+                                      f"{type(answer).__name__}")
+    missing = [k for k in keys if k not in answer]
+    require(not missing, f"{what} lacks the keys {missing}")
+    return answer
 
 
 @dataclass(frozen=True)

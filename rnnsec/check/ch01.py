@@ -9,22 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from rnnsec.adversarial import fgsm
-from rnnsec.check._core import register, require
-
-
-def _real(value, what: str) -> float:
-    """``value`` as a float, or a hint that it should be a number."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    require(ok, f"{what} should be a single number, got {type(value).__name__}")
-    require(np.isfinite(value), f"{what} should be a finite number, got {value}")
-    return float(value)
+from rnnsec.check._core import as_number, register, require
 
 
 def _rates(answer, keys: tuple[str, ...], what: str) -> dict[str, float]:
     """The dict ``answer`` with the given keys, each a fraction in [0, 1]."""
     require(isinstance(answer, dict), f"give a dict with the keys {list(keys)} ({what})")
     require(set(keys) <= set(answer), f"the dict needs the keys {list(keys)}, got {list(answer)}")
-    rates = {key: _real(answer[key], f"answer[{key!r}]") for key in keys}
+    rates = {key: as_number(answer[key], f"answer[{key!r}]") for key in keys}
     require(all(0.0 <= r <= 1.0 for r in rates.values()),
             "accuracies and success rates are fractions in [0, 1], not percentages")
     return rates
@@ -38,7 +30,7 @@ def _accuracy(model, x, y, epsilon: float, **kwargs) -> float:
 
 @register("1-1", topic="smallest FGSM budget that halves the speaker accuracy (bisection)")
 def _eps_half(answer, *, model, x, y, mask) -> str:
-    eps = _real(answer, "eps_half")
+    eps = as_number(answer, "eps_half")
     require(0.0 < eps <= 1.0, "the budget is in standard deviations and lies between 0 and 1 "
                               "here: bisect over [0, 1]")
     target = _accuracy(model, x, y, 0.0, mask=mask) / 2

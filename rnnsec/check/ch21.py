@@ -11,15 +11,7 @@ import numpy as np
 
 from rnnsec.adversarial import pgd, word_substitution
 from rnnsec.adversarial.results import AttackResult
-from rnnsec.check._core import register, require
-
-
-def _fraction(value, what: str) -> float:
-    """``value`` as a float in [0, 1], or a hint."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    require(ok, f"{what} should be a number, got {type(value).__name__}")
-    require(0.0 <= float(value) <= 1.0, f"{what} should be a fraction in [0, 1], got {value}")
-    return float(value)
+from rnnsec.check._core import as_fraction, register, require
 
 
 @register("2.1-1", topic="PGD robust accuracy against the number of steps")
@@ -29,7 +21,7 @@ def _steps(answer, *, model, x, y, mask, epsilon: float) -> str:
                                       "the robust accuracy")
     require(set(answer) == set(steps), f"the keys should be the step counts {list(steps)}, got "
                                        f"{sorted(answer)}")
-    accs = [_fraction(answer[k], f"answer[{k}]") for k in steps]
+    accs = [as_fraction(answer[k], f"answer[{k}]") for k in steps]
     require(all(b <= a + 0.02 for a, b in zip(accs, accs[1:], strict=False)),
             "more PGD steps should never leave a clearly higher robust accuracy: are these "
             "robust accuracies (not success rates), all at the same epsilon?")
@@ -85,7 +77,7 @@ def _words(answer, *, model, x, y, candidates, num_candidates: int = 8) -> str:
         require(isinstance(answer[name], dict) and set(answer[name]) == {1, 3},
                 f"answer[{name!r}] should map max_words 1 and 3 to a flip rate")
         for k in (1, 3):
-            _fraction(answer[name][k], f"answer[{name!r}][{k}]")
+            as_fraction(answer[name][k], f"answer[{name!r}][{k}]")
     for k in (1, 3):
         own = word_substitution(model, x, y, max_words=k, num_candidates=num_candidates,
                                 progress=False)

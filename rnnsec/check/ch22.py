@@ -7,22 +7,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnnsec.check._core import register, require
+from rnnsec.check._core import as_number, register, require
 
 _WIDTHS = (1, 2, 4, 8, 16)
 
 
-def _number(answer, name: str) -> float:
-    require(isinstance(answer, (int, float, np.integer, np.floating))
-            and not isinstance(answer, bool), f"give {name} as one number")
-    value = float(answer)
-    require(math.isfinite(value), f"{name} must be a finite number")
-    return value
 
 
 @register("2.2-1", topic="expected exposure of a uniformly random rank")
 def _random_rank(answer, **_) -> str:
-    value = _number(answer, "the simulated mean exposure (bits)")
+    value = as_number(answer, "the simulated mean exposure (bits)")
     limit = 1 / math.log(2)
     require(value > 0, "exposure log2 N - log2 rank is never negative; check the sign")
     require(value < 5, "that is far too large: did you return log2 N instead of the mean of "

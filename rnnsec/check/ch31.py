@@ -10,18 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from rnnsec.adversarial import fgsm, pgd, simba
-from rnnsec.check._core import register, require
+from rnnsec.check._core import as_fraction, register, require
 
 PASSES = {"standard": 1, "PGD-3 AT": 4, "FGSM-RS AT": 2, "free AT (m=4)": 1, "TRADES-3 AT": 5}
 BUDGETS = (50, 200, 800)
 
 
-def _fraction(value, what: str) -> float:
-    """``value`` as a float in [0, 1], or a hint."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    require(ok, f"{what} should be a number, got {type(value).__name__}")
-    require(0.0 <= float(value) <= 1.0, f"{what} should be a fraction in [0, 1], got {value}")
-    return float(value)
 
 
 @register("3.1-1", topic="forward/backward passes per minibatch of each training method")
@@ -49,7 +43,7 @@ def _masking(answer, *, model, x, y, epsilon: float, clip_min: float = 0.0,
              clip_max: float = 1.0) -> str:
     require(isinstance(answer, dict) and set(answer) == {"fgsm", "pgd"},
             "give a dict with the keys 'fgsm' and 'pgd' (robust accuracies)")
-    one, many = _fraction(answer["fgsm"], "answer['fgsm']"), _fraction(answer["pgd"],
+    one, many = as_fraction(answer["fgsm"], "answer['fgsm']"), as_fraction(answer["pgd"],
                                                                          "answer['pgd']")
     tol = max(0.02, 2.0 / len(y))
     ref_one = fgsm(model, x, y, epsilon, clip_min=clip_min, clip_max=clip_max,
@@ -74,7 +68,7 @@ def _budget(answer, *, model, x, y, epsilon: float, clip_min: float = 0.0,
                                       "SimBA's robust accuracy")
     require(set(answer) == set(BUDGETS), f"the keys should be the budgets {list(BUDGETS)}, "
                                          f"got {sorted(answer)}")
-    accs = [_fraction(answer[b], f"answer[{b}]") for b in BUDGETS]
+    accs = [as_fraction(answer[b], f"answer[{b}]") for b in BUDGETS]
     require(all(b <= a + 1e-9 for a, b in zip(accs, accs[1:], strict=False)),
             "a larger query budget (same seed) can only leave fewer digits correct: are these "
             "robust accuracies, not success rates, and from the same seed?")

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from rnnsec.check._core import register, require
-from rnnsec.check.ch42 import as_dict, as_number, check_smallest_noise, close
+from rnnsec.check._core import as_dict, as_number, register, require
+from rnnsec.check.ch42 import check_smallest_noise, close
 from rnnsec.privacy import accounting
 
 CLIPS = (0.1, 1.0, 10.0)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnsec.check._core import register, require
-from rnnsec.check.ch42 import as_dict, as_number
+from rnnsec.check._core import as_dict, as_number, register, require
 
 MASK_BITS = 10  # the narrow mask of Exercise 3.3.1: uniform on [-2^10, 2^10)
 P = 2 ** 61 - 1  # the prime of Exercise 3.3.3

@@ -11,31 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnsec.check._core import WrongAnswer, register, require
+from rnnsec.check._core import WrongAnswer, as_dict, as_number, register, require
 from rnnsec.privacy import accounting
 
 DELTA = 1e-5
 NOISE_SLACK = 0.02  # a noise multiplier this much smaller must break the budget
-
-
-def as_number(answer, what: str) -> float:
-    """``answer`` as a finite float, or a hint saying that ``what`` must be one number."""
-    ok = isinstance(answer, (int, float, np.integer, np.floating)) and not isinstance(answer, bool)
-    if not ok and isinstance(answer, np.ndarray):
-        ok = answer.shape == () and np.issubdtype(answer.dtype, np.number)
-    require(ok, f"give {what} as one number (a float), got {type(answer).__name__}")
-    value = float(answer)
-    require(math.isfinite(value), f"{what} must be finite, got {value}")
-    return value
-
-
-def as_dict(answer, keys, what: str) -> dict:
-    """``answer`` as a dict with at least ``keys``, or a hint naming the missing keys."""
-    require(isinstance(answer, dict), f"give {what} as a dict with keys {sorted(keys)}, got "
-                                      f"{type(answer).__name__}")
-    missing = [k for k in keys if k not in answer]
-    require(not missing, f"{what} lacks the keys {missing}")
-    return answer
 
 
 def close(value: float, reference: float, rtol: float) -> bool:

@@ -9,15 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnsec.adversarial import pgd
-from rnnsec.check._core import register, require
-
-
-def _fraction(value, what: str) -> float:
-    """``value`` as a float in [0, 1], or a hint."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    require(ok, f"{what} should be a number, got {type(value).__name__}")
-    require(0.0 <= float(value) <= 1.0, f"{what} should be a fraction in [0, 1], got {value}")
-    return float(value)
+from rnnsec.check._core import as_fraction, register, require
 
 
 def _robust(model, x, y, epsilon: float) -> float:
@@ -30,8 +22,8 @@ def _robust(model, x, y, epsilon: float) -> float:
 def _mixed(answer, *, model, x, y, x_eval, y_eval, epsilon: float) -> str:
     require(isinstance(answer, dict) and {"clean", "robust"} <= set(answer),
             "give a dict with the keys 'clean' and 'robust'")
-    clean_got = _fraction(answer["clean"], "answer['clean']")
-    robust_got = _fraction(answer["robust"], "answer['robust']")
+    clean_got = as_fraction(answer["clean"], "answer['clean']")
+    robust_got = as_fraction(answer["robust"], "answer['robust']")
     clean = float(np.mean(np.asarray(model(np.asarray(x))).argmax(axis=1) == np.asarray(y)))
     robust = _robust(model, x_eval, y_eval, epsilon)
     require(clean >= 0.5, "the model passed as model= is not trained (clean accuracy below 50%)")
@@ -76,7 +68,7 @@ def _grey(answer, *, models, grey_levels, x, y) -> str:
     for name, curve in answer.items():
         require(len(curve) == len(levels),
                 f"answer[{name!r}] should have one accuracy per grey level ({len(levels)})")
-        accs = [_fraction(a, f"answer[{name!r}][{i}]") for i, a in enumerate(curve)]
+        accs = [as_fraction(a, f"answer[{name!r}][{i}]") for i, a in enumerate(curve)]
         require(all(b <= a + 0.03 for a, b in zip(accs, accs[1:], strict=False)),
                 f"answer[{name!r}] rises with the budget: give robust accuracies at growing "
                 "budgets (epsilon = grey levels / 16)")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rnnsec.check._core import register, require
-from rnnsec.check.ch42 import as_dict, as_number, check_smallest_noise, close
+from rnnsec.check._core import as_dict, as_number, register, require
+from rnnsec.check.ch42 import check_smallest_noise, close
 from rnnsec.privacy import accounting
 
 

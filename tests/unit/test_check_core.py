@@ -72,3 +72,16 @@ def test_available_lists_ids_in_book_order(toy_check):
     keys = [(tuple(int(p) for p in i.split("-")[0].split(".")), int(i.split("-")[1]))
             for i in ids]
     assert keys == sorted(keys)
+
+
+def test_answer_parsers_give_hints():
+    assert check.as_number(3, "x") == 3.0 and check.as_fraction(0.25, "acc") == 0.25
+    assert check.as_dict({"a": 1, "b": 2}, ["a"], "d") == {"a": 1, "b": 2}
+    for bad, helper, hint in ((True, check.as_number, "one number"),
+                              (float("nan"), check.as_number, "finite"),
+                              (1.5, check.as_fraction, "fraction in"),
+                              ([1], check.as_dict, "as a dict")):
+        with pytest.raises(check.WrongAnswer, match=hint):
+            helper(bad, ["a"], "d") if helper is check.as_dict else helper(bad, "x")
+    with pytest.raises(check.WrongAnswer, match=r"lacks the keys \['b'\]"):
+        check.as_dict({"a": 1}, ["a", "b"], "d")
