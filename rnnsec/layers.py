@@ -41,8 +41,9 @@ import tensorflow as tf
 from rnnsec._validate import check_number
 from rnnsec.compat import keras
 
-__all__ = ["SimpleRNN", "GRU", "LSTM", "RECURRENT_LAYERS", "RecurrentTrace", "TapRecorder",
-           "record_taps", "MAX_UNROLL"]
+__all__ = ["SimpleRNN", "GRU", "LSTM", "RECURRENT_LAYERS", "RecurrentTrace", "LinearTap",
+           "EmbeddingTap", "TapRecorder", "record_taps", "tapped_dense", "tapped_lookup",
+           "MAX_UNROLL"]
 
 #: Sequences with a static length up to this many steps are unrolled with a Python loop;
 #: longer or unknown lengths use ``tf.scan`` (tracing time grows with the unrolled length).
@@ -74,8 +75,55 @@ class RecurrentTrace:
     recurrent_tap: tf.Tensor | None
 
 
+@dataclass(frozen=True)
+class LinearTap:
+    """One use of weights as ``z = sum_k a_k W_k + b``, with a tap on ``z``.
+
+    Every weight that enters a model linearly is recorded this way (Dense kernels, the
+    recurrent layers' kernels at every step), so that example ``i``'s gradient of ``W_k`` is
+    ``sum_t a_{k,i,t} g_{i,t}^T`` with ``g = dL/dz`` the gradient at the tap.
+
+    Attributes:
+        acts: tuples ``(a, variable, part)``: the activation ``a`` ``[B, ..., D]`` that
+            multiplies ``variable`` (or its ``part``, see below) in ``z``.
+        tap: the zero tensor added to ``z`` ``[B, ..., K']``, watched by the tape.
+        cols: None, or ``(start, stop)``: only these columns of the tap belong to this use
+            (``z`` is ``tap[..., start:stop]``; a GRU without ``reset_after`` multiplies its
+            recurrent kernel's candidate block by ``r * h``, not ``h``).
+        bias: None or ``(variable, part)``: the bias added to ``z``.
+
+    A ``part`` is None (the whole variable), ``("row", i)`` (``variable[i]``: a GRU's
+    ``(2, 3H)`` bias) or ``("cols", start, stop)`` (``variable[..., start:stop]``).
+    """
+
+    acts: tuple
+    tap: tf.Tensor
+    cols: tuple | None = None
+    bias: tuple | None = None
+
+
+@dataclass(frozen=True)
+class EmbeddingTap:
+    """One lookup ``e = table[ids]`` with a tap on ``e``.
+
+    Attributes:
+        ids: token ids ``[B, ...]`` (int32).
+        tap: the zero tensor added to the looked-up vectors ``[B, ..., E]``.
+        variable: the embedding table ``[V, E]``.
+    """
+
+    ids: tf.Tensor
+    tap: tf.Tensor
+    variable: object
+
+
 class TapRecorder:
-    """Collects a :class:`RecurrentTrace` from every rnnsec recurrent layer called inside it.
+    """Collects the taps of every tapped layer called inside it.
+
+    ``traces`` holds a :class:`RecurrentTrace` per call of an rnnsec recurrent layer;
+    ``records`` holds every :class:`LinearTap` and :class:`EmbeddingTap` (recurrent layers,
+    :func:`tapped_dense`, :func:`tapped_lookup`), which is what the fast per-example gradient
+    engine reads.
 
     Args:
         tape: the ``tf.GradientTape`` that must watch the taps (it has to be recording while
@@ -87,6 +135,7 @@ class TapRecorder:
             raise TypeError(f"tape must be a tf.GradientTape, got {type(tape).__name__}")
         self.tape = tape
         self.traces: list[RecurrentTrace] = []
+        self.records: list[LinearTap | EmbeddingTap] = []
 
     def new_tap(self, like: tf.Tensor) -> tf.Tensor:
         """A zero tensor shaped like ``like`` that the tape watches."""
@@ -116,6 +165,56 @@ def record_taps(tape: tf.GradientTape) -> Iterator[TapRecorder]:
         stack.pop()
 
 
+def tapped_dense(x: tf.Tensor, kernel, bias=None) -> tf.Tensor:
+    """``x W + b`` over the last axis of ``x``, recorded as a :class:`LinearTap` when recording.
+
+    Use it inside a layer's ``call`` to make the layer's weights visible to the fast
+    per-example gradient engine (``rnnsec.privacy.fast_layers.register_fast_layer``).
+
+    Args:
+        x: ``[B, ..., D]``.
+        kernel: the ``[D, K]`` weight variable.
+        bias: None or the ``[K]`` bias variable.
+
+    Returns:
+        ``[B, ..., K]``.
+
+    Goodfellow 2015 (per-example gradients of a linear layer). Chapter 3.2.
+    """
+    z = tf.tensordot(x, tf.convert_to_tensor(kernel), axes=1)  # [B, ..., K]
+    if bias is not None:
+        z = z + tf.convert_to_tensor(bias)
+    recorder = _active_recorder()
+    if recorder is None:
+        return z
+    tap = recorder.new_tap(z)
+    recorder.records.append(LinearTap(acts=((x, kernel, None),), tap=tap,
+                                      bias=None if bias is None else (bias, None)))
+    return z + tap
+
+
+def tapped_lookup(ids: tf.Tensor, table) -> tf.Tensor:
+    """``table[ids]``, recorded as an :class:`EmbeddingTap` when recording.
+
+    Args:
+        ids: integer ids ``[B, ...]``.
+        table: the ``[V, E]`` embedding variable.
+
+    Returns:
+        ``[B, ..., E]``.
+
+    Chapter 3.2 (per-example gradients of an embedding).
+    """
+    ids = tf.cast(ids, tf.int32)
+    out = tf.gather(tf.convert_to_tensor(table), ids)  # [B, ..., E]
+    recorder = _active_recorder()
+    if recorder is None:
+        return out
+    tap = recorder.new_tap(out)
+    recorder.records.append(EmbeddingTap(ids=ids, tap=tap, variable=table))
+    return out + tap
+
+
 def _recorder_stack() -> list[TapRecorder]:
     if not hasattr(_LOCAL, "stack"):
         _LOCAL.stack = []
@@ -140,13 +239,17 @@ class _Recurrent(keras.layers.Layer):
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 return_sequences: bool = False, **kwargs):
+                 return_sequences: bool = False, go_backwards: bool = False,
+                 zero_output_for_mask: bool = False, **kwargs):
         super().__init__(**kwargs)
         check_number("units", units, low=1, integer=True)
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"use_bias must be a bool, got {use_bias!r}")
-        if not isinstance(return_sequences, bool):
-            raise TypeError(f"return_sequences must be a bool, got {return_sequences!r}")
+        for name, value in (("use_bias", use_bias), ("return_sequences", return_sequences),
+                            ("go_backwards", go_backwards),
+                            ("zero_output_for_mask", zero_output_for_mask)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be a bool, got {value!r}")
+        self.go_backwards = go_backwards
+        self.zero_output_for_mask = zero_output_for_mask
         self.units = int(units)
         self.activation = keras.activations.get(activation)
         self.recurrent_activation = keras.activations.get(recurrent_activation)
@@ -189,6 +292,11 @@ class _Recurrent(keras.layers.Layer):
     def call(self, inputs, mask=None):
         x = tf.convert_to_tensor(inputs)
         x = tf.cast(x, self.compute_dtype)  # [B, T, D]
+        if mask is not None:
+            mask = tf.cast(mask, tf.bool)  # [B, T]
+        if self.go_backwards:  # Keras's rule: inputs and mask reversed, outputs not
+            x = tf.reverse(x, axis=[1])
+            mask = None if mask is None else tf.reverse(mask, axis=[1])
         z = tf.tensordot(x, tf.convert_to_tensor(self.kernel), axes=1)  # [B, T, G*H]
         if self.use_bias:
             z = z + self._input_bias()
@@ -200,14 +308,30 @@ class _Recurrent(keras.layers.Layer):
             if self._has_recurrent_tap():
                 recurrent_tap = recorder.new_tap(z)  # [B, T, 3H]
         weights = self._step_weights()
-        outputs = self._run(z, mask, recurrent_tap, weights)  # T x [B, H] or [B, T, H]
+        states = self._run(z, mask, recurrent_tap, weights)  # per state: T x [B, H] / [B, T, H]
+        outputs = states[0]
         if recorder is not None:
-            recorder.traces.append(RecurrentTrace(
-                layer=self, inputs=x, prev_states=_previous_states(outputs),
-                input_tap=input_tap, recurrent_tap=recurrent_tap))
-        if self.return_sequences:
-            return outputs if tf.is_tensor(outputs) else tf.stack(outputs, axis=1)  # [B, T, H]
-        return outputs[:, -1] if tf.is_tensor(outputs) else outputs[-1]  # [B, H]
+            trace = RecurrentTrace(layer=self, inputs=x, prev_states=_previous_states(outputs),
+                                   input_tap=input_tap, recurrent_tap=recurrent_tap)
+            recorder.traces.append(trace)
+            recorder.records.extend(self._linear_taps(trace, states))
+        return self._outputs(outputs, mask)
+
+    def _outputs(self, outputs, mask) -> tf.Tensor:
+        """The layer's output: every step ``[B, T, H]`` or the last ``[B, H]``."""
+        seq = _stacked(outputs)  # [B, T, H]
+        last = seq[:, -1]  # [B, H]
+        if self.zero_output_for_mask and mask is not None:  # Keras: zeros at masked steps
+            seq = tf.where(mask[:, :, None], seq, tf.zeros_like(seq))
+            last = tf.where(mask[:, -1:], last, tf.zeros_like(last))
+        return seq if self.return_sequences else last
+
+    def _linear_taps(self, trace: RecurrentTrace, states) -> list[LinearTap]:
+        """How the weights enter the pre-activations (LSTM, SimpleRNN: one shared ``z``)."""
+        bias = (self.bias, None) if self.use_bias else None
+        return [LinearTap(acts=((trace.inputs, self.kernel, None),
+                                (trace.prev_states, self.recurrent_kernel, None)),
+                          tap=trace.input_tap, bias=bias)]
 
     def _has_recurrent_tap(self) -> bool:
         return False
@@ -216,35 +340,35 @@ class _Recurrent(keras.layers.Layer):
         """Weights used inside the loop, read once per call: ``recurrent_kernel [H, G*H]``."""
         return (tf.convert_to_tensor(self.recurrent_kernel),)
 
-    def _run(self, z, mask, recurrent_tap, weights) -> list[tf.Tensor] | tf.Tensor:
-        """Run the time loop; return the hidden state after every step.
+    def _run(self, z, mask, recurrent_tap, weights) -> list:
+        """Run the time loop; return, per state, its value after every step.
 
-        A list of T tensors ``[B, H]`` when unrolled (stacking them only when needed keeps the
-        backward pass lean), a ``[B, T, H]`` tensor from ``tf.scan``.
+        Per state a list of T tensors ``[B, H]`` when unrolled (stacking them only when needed
+        keeps the backward pass lean), a ``[B, T, H]`` tensor from ``tf.scan``. State 0 is the
+        hidden state (the output).
         """
         batch = tf.shape(z)[0]
         init = [tf.zeros([batch, self.units], dtype=z.dtype)] * self._num_states()  # [B, H]
-        if mask is not None:
-            mask = tf.cast(mask, tf.bool)  # [B, T]
         steps = z.shape[1]
         if steps is not None and steps <= MAX_UNROLL:
             return self._run_unrolled(z, mask, recurrent_tap, weights, init, steps)
         return self._run_scan(z, mask, recurrent_tap, weights, init)
 
-    def _run_unrolled(self, z, mask, recurrent_tap, weights, states, steps) -> list[tf.Tensor]:
+    def _run_unrolled(self, z, mask, recurrent_tap, weights, states, steps) -> list:
         """Python loop over a static number of steps (one ``unstack``, not T slices)."""
         z_steps = tf.unstack(z, num=steps, axis=1)  # T x [B, G*H]
         taps = (tf.unstack(recurrent_tap, num=steps, axis=1) if recurrent_tap is not None
                 else [None] * steps)
         masks = tf.unstack(mask, num=steps, axis=1) if mask is not None else None  # T x [B]
-        outputs = []
+        history = [[] for _ in states]
         for t in range(steps):
             new = self._step(z_steps[t], states, taps[t], weights)
             states = new if masks is None else _keep_masked(masks[t], new, states)
-            outputs.append(states[0])
-        return outputs
+            for seq, state in zip(history, states, strict=True):
+                seq.append(state)
+        return history
 
-    def _run_scan(self, z, mask, recurrent_tap, weights, init) -> tf.Tensor:
+    def _run_scan(self, z, mask, recurrent_tap, weights, init) -> list:
         """``tf.scan`` over time for sequences whose length is known only at run time."""
         z_tm = tf.transpose(z, [1, 0, 2])  # [T, B, G*H]
         mask_tm = (tf.ones(tf.shape(z)[:2], tf.bool) if mask is None else mask)
@@ -258,7 +382,7 @@ class _Recurrent(keras.layers.Layer):
             return tuple(_keep_masked(m_t, new, list(states)))
 
         out = tf.scan(step, (z_tm, mask_tm, tap_tm), initializer=tuple(init))
-        return tf.transpose(out[0], [1, 0, 2])  # [B, T, H]
+        return [tf.transpose(o, [1, 0, 2]) for o in out]  # per state [B, T, H]
 
     def _num_states(self) -> int:
         return 1
@@ -269,7 +393,7 @@ class _Recurrent(keras.layers.Layer):
 
     # ----------------------------------------------------------------------------- Keras API
     def compute_mask(self, inputs, mask=None):
-        return mask if self.return_sequences else None
+        return mask if self.return_sequences else None  # never reversed (Keras's rule)
 
     def compute_output_shape(self, input_shape):
         if self.return_sequences:
@@ -287,8 +411,15 @@ class _Recurrent(keras.layers.Layer):
             "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
             "return_sequences": self.return_sequences,
+            "go_backwards": self.go_backwards,
+            "zero_output_for_mask": self.zero_output_for_mask,
         })
         return config
+
+
+def _stacked(seq: list[tf.Tensor] | tf.Tensor) -> tf.Tensor:
+    """T x ``[B, H]`` (or ``[B, T, H]``) -> ``[B, T, H]``."""
+    return seq if tf.is_tensor(seq) else tf.stack(seq, axis=1)
 
 
 def _previous_states(outputs: list[tf.Tensor] | tf.Tensor) -> tf.Tensor:
@@ -389,17 +520,21 @@ class LSTM(_Recurrent):
 
 @keras.utils.register_keras_serializable(package="rnnsec")
 class GRU(_Recurrent):
-    """Gated recurrent unit, ``reset_after=True`` (Keras's default), gates ``z, r, h``.
+    """Gated recurrent unit with gates ``z, r, h``; drop-in for Keras's ``GRU``.
 
-    ``x_t W + b_x`` and ``h_{t-1} U + b_h`` ``[B, 3H]`` are kept apart because the reset gate
-    multiplies the recurrent candidate: ``hh = tanh(x_h + r * (h U_h + b_hh))``;
-    ``h_t = z * h_{t-1} + (1 - z) * hh``. The bias is ``(2, 3H)``: row 0 input, row 1 recurrent.
+    ``reset_after=True`` (Keras's default): ``x_t W + b_x`` and ``h_{t-1} U + b_h`` ``[B, 3H]``
+    are kept apart because the reset gate multiplies the recurrent candidate:
+    ``hh = tanh(x_h + r * (h U_h + b_hh))``; the bias is ``(2, 3H)`` (row 0 input, row 1
+    recurrent). ``reset_after=False`` (Cho et al.'s original form):
+    ``hh = tanh(x_h + (r * h) U_h + b_h)`` with a ``[3H]`` bias. Both:
+    ``h_t = z * h_{t-1} + (1 - z) * hh``.
 
     Args:
         units: hidden size H.
         activation: candidate activation (default tanh).
         recurrent_activation: gate activation (default sigmoid).
-        use_bias: whether to add the ``(2, 3H)`` bias.
+        use_bias: whether to add the bias.
+        reset_after: where the reset gate acts (above).
         return_sequences: return ``[B, T, H]`` instead of ``[B, H]``.
         **kwargs: the Keras initializer arguments and ``name``.
 
@@ -408,21 +543,34 @@ class GRU(_Recurrent):
 
     GATES = 3
 
+    def __init__(self, units: int, *, reset_after: bool = True, **kwargs):
+        if not isinstance(reset_after, bool):
+            raise TypeError(f"reset_after must be a bool, got {reset_after!r}")
+        super().__init__(units, **kwargs)
+        self.reset_after = reset_after
+
     def _bias_shape(self) -> tuple[int, ...]:
-        return (2, 3 * self.units)  # [2, 3H]
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)  # [2, 3H] / [3H]
 
     def _input_bias(self) -> tf.Tensor:
-        return tf.convert_to_tensor(self.bias)[0]  # [3H]
+        bias = tf.convert_to_tensor(self.bias)
+        return bias[0] if self.reset_after else bias  # [3H]
 
     def _has_recurrent_tap(self) -> bool:
-        return True
+        return self.reset_after
+
+    def _num_states(self) -> int:
+        return 1 if self.reset_after else 2  # reset_after=False also carries r_t * h_{t-1}
 
     def _step_weights(self) -> tuple[tf.Tensor, ...]:
         """``recurrent_kernel [H, 3H]`` and the recurrent bias ``[3H]`` (or None)."""
-        bias = tf.convert_to_tensor(self.bias)[1] if self.use_bias else None
+        bias = (tf.convert_to_tensor(self.bias)[1] if self.use_bias and self.reset_after
+                else None)
         return tf.convert_to_tensor(self.recurrent_kernel), bias
 
     def _step(self, z_t, states, recurrent_tap_t, weights):
+        if not self.reset_after:
+            return self._step_reset_before(z_t, states[0], weights[0])
         (h,), (u, recurrent_bias) = states, weights  # [B, H], [H, 3H], [3H]
         r_all = tf.matmul(h, u)  # [B, 3H]
         if recurrent_bias is not None:
@@ -436,6 +584,41 @@ class GRU(_Recurrent):
         reset = sig(x_r + r_r)
         candidate = self.activation(x_h + reset * r_h)
         return [update * h + (1.0 - update) * candidate]  # [B, H]
+
+    def _step_reset_before(self, z_t, h, u):
+        """``reset_after=False``: new ``h`` and ``r_t * h_{t-1}`` (what multiplies ``U_h``)."""
+        units = self.units
+        x_zr, x_h = z_t[:, :2 * units], z_t[:, 2 * units:]  # [B, 2H], [B, H]
+        gates = self.recurrent_activation(x_zr + tf.matmul(h, u[:, :2 * units]))  # [B, 2H]
+        update, reset = gates[:, :units], gates[:, units:]
+        reset_h = reset * h  # [B, H]
+        candidate = self.activation(x_h + tf.matmul(reset_h, u[:, 2 * units:]))
+        return [update * h + (1.0 - update) * candidate, reset_h]
+
+    def _linear_taps(self, trace: RecurrentTrace, states) -> list[LinearTap]:
+        """reset_after: two pre-activations; else one, whose candidate block sees ``r h``."""
+        if self.reset_after:
+            rows = ((self.bias, ("row", 0)), (self.bias, ("row", 1))) if self.use_bias else (
+                None, None)
+            return [LinearTap(acts=((trace.inputs, self.kernel, None),), tap=trace.input_tap,
+                              bias=rows[0]),
+                    LinearTap(acts=((trace.prev_states, self.recurrent_kernel, None),),
+                              tap=trace.recurrent_tap, bias=rows[1])]
+        two = 2 * self.units
+        three = 3 * self.units
+        return [
+            LinearTap(acts=((trace.inputs, self.kernel, None),), tap=trace.input_tap,
+                      bias=(self.bias, None) if self.use_bias else None),
+            LinearTap(acts=((trace.prev_states, self.recurrent_kernel, ("cols", 0, two)),),
+                      tap=trace.input_tap, cols=(0, two)),
+            LinearTap(acts=((_stacked(states[1]), self.recurrent_kernel,
+                             ("cols", two, three)),), tap=trace.input_tap, cols=(two, three)),
+        ]
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["reset_after"] = self.reset_after
+        return config
 
 
 RECURRENT_LAYERS: dict[str, type[_Recurrent]] = {

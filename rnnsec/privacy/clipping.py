@@ -5,20 +5,23 @@ gradient ``||g_i||`` so that it can clip it to ``C``. Two engines compute it her
 
 ``engine="general"`` works for any Keras model: the model runs once per example inside
 ``tf.vectorized_map`` (parallel-for; Agarwal and Ganichev 2019), or inside ``tf.map_fn`` (a
-loop) where ``tf.vectorized_map`` fails. With ``general_method="auto"`` the choice is: on
-TensorFlow < 2.16 a model that contains a Keras recurrent layer (``keras.layers.RNN``) uses
-``tf.map_fn``, because TensorFlow 2.15's pfor fails on their while loops (a variant-dtype
-error); every other model tries ``tf.vectorized_map`` and falls back to ``tf.map_fn`` with a
-warning if its conversion fails. (On TensorFlow 2.21, ``tf.vectorized_map`` of Keras's LSTM
-took about 14 s to trace and then ran each step about twice as fast as ``tf.map_fn``.)
+loop) where ``tf.vectorized_map`` fails. With ``general_method="auto"`` a model that contains a
+Keras recurrent layer (``keras.layers.RNN``) uses ``tf.map_fn``: TensorFlow 2.15's pfor fails
+on their while loops (a variant-dtype error), and on TensorFlow 2.21 it took about 14 s to
+trace and failed at run time for a Conv1D + LSTM model (a TensorList error). Every other model
+tries ``tf.vectorized_map`` and falls back to ``tf.map_fn`` with a warning if its conversion
+fails. (Keras's recurrent layers normally run on the fast engine anyway.)
 
-``engine="fast"`` never runs the model per example. It supports models whose trainable layers
-are ``keras.layers.Dense``, ``keras.layers.Embedding`` and the recurrent layers of
-``rnnsec.layers`` (``SimpleRNN``, ``GRU``, ``LSTM``). Every weight in them is used as
-``z_t = a_t W (+ b)`` at one or more steps ``t``, so example ``i``'s gradient is
-``sum_t a_{i,t} g_{i,t}^T`` with ``g = dL/dz``. One forward pass records the activations
-``a`` ([B, T, D]: a Dense layer's input, a recurrent layer's ``x_t`` and ``h_{t-1}``) and one
-backward pass gives ``g`` ([B, T, K]) at the taps (see ``rnnsec.layers``). Then, per layer:
+``engine="fast"`` never runs the model per example. It runs the model's *tapped twin*
+(``rnnsec.privacy.fast_layers``: the same graph on the same variables, with every layer that
+has weights replaced by one that records how its weights are used). Supported out of the box:
+Keras's ``Dense``, ``Embedding``, ``SimpleRNN``, ``GRU`` (both ``reset_after``), ``LSTM`` and
+``Bidirectional`` of those, masks included, and the ``rnnsec.layers`` recurrent layers; more
+with ``fast_layers.register_fast_layer``. Every weight is used as ``z_t = a_t W (+ b)`` at one
+or more steps ``t``, so example ``i``'s gradient is ``sum_t a_{i,t} g_{i,t}^T`` with
+``g = dL/dz``. One forward pass records the activations ``a`` ([B, T, D]: a Dense layer's
+input, a recurrent layer's ``x_t`` and ``h_{t-1}``) and one backward pass gives ``g``
+([B, T, K]) at the taps (see ``rnnsec.layers``). Then, per use of a weight:
 
 - ``"gram"``: ``||sum_t a_t g_t^T||_F^2 = sum_{t,s} (a_t . a_s)(g_t . g_s)`` (Goodfellow 2015;
   Li et al. 2022 "ghost clipping"), costing ``B T^2 (D + K)`` and never building the
@@ -42,6 +45,7 @@ apply. ``None`` means one example per unit (per-example clipping).
 
 from __future__ import annotations
 
+import time
 import warnings
 import weakref
 from collections.abc import Callable
@@ -53,11 +57,13 @@ import tensorflow as tf
 from rnnsec import layers as rnnsec_layers
 from rnnsec._validate import check_choice, check_number
 from rnnsec.compat import keras
+from rnnsec.privacy import fast_layers
 
 __all__ = ["ENGINES", "GENERAL_METHODS", "EMBEDDING_GRAM_MAX_STEPS", "UnsupportedLayerError",
            "ClippedGradients", "LayerPlan", "clip_factors", "per_example_gradients",
            "per_example_norms", "clipped_gradient_sum", "fast_engine_plan",
-           "fast_engine_supports", "resolve_engine", "per_example_loss_fn"]
+           "fast_engine_supports", "fast_layer_problems", "resolve_engine",
+           "slow_path_message", "probe_general_cost", "per_example_loss_fn"]
 
 ENGINES = ("auto", "fast", "general")
 GENERAL_METHODS = ("auto", "vectorized_map", "map_fn")
@@ -191,66 +197,21 @@ def _check_microbatches(num_microbatches, x) -> None:
 # ==================================================================================== fast plan
 @dataclass
 class _FastPlan:
-    """The auxiliary model and the supported layers of one model (cached per model)."""
+    """The tapped twin of one model (cached per model; ``rnnsec.privacy.fast_layers``)."""
 
-    aux: keras.Model
-    io_layers: list  # keras Dense and Embedding layers, in the order of the aux outputs
-    recurrent: list  # rnnsec recurrent layers
+    twin: keras.Model
     variable_ids: tuple = field(default=())
 
 
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-_KIND = {rnnsec_layers.LSTM: "lstm", rnnsec_layers.GRU: "gru",
-         rnnsec_layers.SimpleRNN: "simple_rnn"}
 
-
-def _layer_kind(layer) -> str | None:
-    if type(layer) in _KIND:
-        return _KIND[type(layer)]
-    if isinstance(layer, keras.layers.Dense) and type(layer) is keras.layers.Dense:
-        return "dense"
-    if isinstance(layer, keras.layers.Embedding) and type(layer) is keras.layers.Embedding:
-        return "embedding"
-    return None
-
-
-def _layer_variables(layer, kind: str) -> list:
-    if kind == "embedding":
-        return [layer.embeddings]
-    names = ("kernel", "bias") if kind == "dense" else ("kernel", "recurrent_kernel", "bias")
-    return [getattr(layer, n) for n in names if getattr(layer, n, None) is not None]
-
-
-def _unsupported_layers(model: keras.Model) -> list[str]:
+def fast_layer_problems(model: keras.Model) -> list[str]:
     """Human-readable reasons why the fast engine cannot run ``model`` (empty: it can)."""
-    problems = []
-    if not hasattr(model, "inputs") or not model.inputs or not model.outputs:
-        return [f"model {model.name!r} is not a functional or Sequential model built on "
-                "keras.Input (the fast engine reads its layer graph)"]
-    if len(model.outputs) != 1:
-        problems.append(f"model {model.name!r} has {len(model.outputs)} outputs; the fast "
-                        "engine supports one")
-    covered = set()
-    for layer in model.layers:
-        if not layer.trainable_weights:
-            continue
-        kind = _layer_kind(layer)
-        if kind is None:
-            problems.append(f"layer {layer.name!r} ({type(layer).__name__}) has trainable "
-                            "weights and is not supported by the fast engine (supported: "
-                            "Dense, Embedding, rnnsec.layers.SimpleRNN/GRU/LSTM; build "
-                            "recurrent layers with implementation='rnnsec')")
-            continue
-        if kind == "dense" and layer.kernel.shape.rank != 2:
-            problems.append(f"layer {layer.name!r}: Dense kernel of rank "
-                            f"{layer.kernel.shape.rank} is not supported")
-        covered.update(id(v) for v in _layer_variables(layer, kind))
-    for v in model.trainable_variables:
-        if id(v) not in covered and not problems:
-            problems.append(f"trainable variable {v.name!r} does not belong to a layer the "
-                            "fast engine supports (e.g. a LoRA or custom weight)")
-    return problems
+    return fast_layers.fast_layer_problems(model)
+
+
+_unsupported_layers = fast_layer_problems
 
 
 def fast_engine_supports(model: keras.Model) -> bool:
@@ -258,32 +219,22 @@ def fast_engine_supports(model: keras.Model) -> bool:
     return not _unsupported_layers(model)
 
 
+def _unsupported_message(problems: list[str]) -> str:
+    return ("engine='fast' cannot run this model: " + "; ".join(problems)
+            + ". Use engine='general' (any model, slower), or register the layer with "
+            "rnnsec.privacy.fast_layers.register_fast_layer (see its docstring).")
+
+
 def _fast_plan(model: keras.Model) -> _FastPlan:
-    """Build (or fetch from the cache) the auxiliary model that exposes layer inputs/outputs."""
+    """Build (or fetch from the cache) the tapped twin of ``model``."""
     ids = tuple(id(v) for v in model.trainable_variables)
     cached = _PLANS.get(model)
     if cached is not None and cached.variable_ids == ids:
         return cached
     problems = _unsupported_layers(model)
     if problems:
-        raise UnsupportedLayerError("engine='fast' cannot run this model: " + "; ".join(problems)
-                                    + ". Use engine='general' (any model, slower).")
-    io_layers, recurrent, taps = [], [], []
-    for layer in model.layers:
-        kind = _layer_kind(layer) if layer.trainable_weights else None
-        if kind in ("dense", "embedding"):
-            try:
-                taps += [layer.input, layer.output]
-            except (AttributeError, ValueError) as err:
-                raise UnsupportedLayerError(
-                    f"engine='fast' cannot run this model: layer {layer.name!r} is called more "
-                    f"than once ({err}). Use engine='general'.") from None
-            io_layers.append(layer)
-        elif kind is not None:
-            recurrent.append(layer)
-    inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]
-    aux = keras.Model(inputs, [model.outputs[0], *taps], name=f"{model.name}_taps")
-    plan = _FastPlan(aux=aux, io_layers=io_layers, recurrent=recurrent, variable_ids=ids)
+        raise UnsupportedLayerError(_unsupported_message(problems))
+    plan = _FastPlan(twin=fast_layers.twin_model(model), variable_ids=ids)
     _PLANS[model] = plan
     return plan
 
@@ -293,8 +244,9 @@ def _fast_plan(model: keras.Model) -> _FastPlan:
 class _Linear:
     """A weight used as ``z_t = sum_a a_t W_a (+ b)``: activations ``a`` share one ``g``.
 
-    ``acts``: list of (``a`` [m, T, D], kernel variable); ``g``: [m, T, K]; ``bias``:
-    (variable, row or None) or None.
+    ``acts``: list of (``a`` [m, T, D], variable, part); ``g``: [m, T, K]; ``bias``:
+    (variable, part) or None. A part is None, ``("row", i)`` or ``("cols", start, stop)``
+    (``rnnsec.layers.LinearTap``).
     """
 
     acts: list
@@ -320,95 +272,67 @@ def _as_steps(t: tf.Tensor) -> tf.Tensor:
     return tf.reshape(t, tf.concat([tf.shape(t)[:1], [-1], tf.shape(t)[-1:]], axis=0))
 
 
-def _dense_pre_activation_grad(layer, a, out_grad) -> tf.Tensor:
-    """``dL/dz`` for ``out = activation(z)``, ``z = a W + b`` (an identity for linear layers)."""
-    if layer.activation is keras.activations.linear or layer.activation is None:
-        return out_grad
-    z = tf.tensordot(a, tf.convert_to_tensor(layer.kernel), axes=1)
-    if layer.use_bias:
-        z = z + tf.convert_to_tensor(layer.bias)
-    with tf.GradientTape() as tape:
-        tape.watch(z)
-        out = layer.activation(z)
-    return tape.gradient(out, z, output_gradients=out_grad)  # vector-Jacobian product
-
-
 def _fast_forward(model, loss_fn, x, y, num_microbatches):
-    """One forward and one backward pass; returns (pieces, losses [B], predictions)."""
+    """One forward and one backward pass of the twin; returns (pieces, losses, predictions)."""
     plan = _fast_plan(model)
     with tf.GradientTape() as tape:
         with rnnsec_layers.record_taps(tape) as recorder:
-            outs = plan.aux(x, training=True)
-        predictions, io = outs[0], outs[1:]
+            predictions = plan.twin(x, training=True)
         losses = _losses(loss_fn, y, predictions)  # [B]
         total = tf.reduce_sum(losses)
-    traces = _one_trace_per_layer(plan.recurrent, recorder.traces)
-    sources = [io[2 * i + 1] for i in range(len(plan.io_layers))]  # layer outputs
-    for trace in traces:
-        sources += [t for t in (trace.input_tap, trace.recurrent_tap) if t is not None]
-    grads = tape.gradient(total, sources, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    records = recorder.records
+    _check_records(model, records)
+    taps = list({id(r.tap): r.tap for r in records}.values())
+    grads = tape.gradient(total, taps, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    at_tap = {id(t): g for t, g in zip(taps, grads, strict=True)}
     m, k = _units_of(tf.shape(losses)[0], num_microbatches)
     scale = 1.0 / tf.cast(k, tf.float32)  # a unit's loss is the mean over its k examples
 
-    def unit(t):  # [B, T, ...] -> [m, kT, ...], gradients scaled to the unit's mean loss
+    def unit(t):  # [B, T, ...] -> [m, kT, ...]
         return _group(t, m) if num_microbatches is not None else t
 
-    pieces = _io_pieces(plan.io_layers, io, grads[:len(plan.io_layers)], unit, scale)
-    pieces += _recurrent_pieces(traces, grads[len(plan.io_layers):], unit, scale)
+    pieces = [_piece(r, at_tap[id(r.tap)], unit, scale) for r in records]
     return pieces, losses, predictions
 
 
-def _one_trace_per_layer(recurrent: list, traces: list) -> list:
-    """The trace of each recurrent layer, in ``recurrent`` order; each must run exactly once."""
-    found = []
-    for layer in recurrent:
-        mine = [t for t in traces if t.layer is layer]
-        if len(mine) != 1:
-            raise UnsupportedLayerError(
-                f"engine='fast': recurrent layer {layer.name!r} ran {len(mine)} times in one "
-                "forward pass (it must run exactly once). Use engine='general'.")
-        found.append(mine[0])
-    return found
-
-
-def _io_pieces(io_layers: list, io: list, grads: list, unit, scale) -> list:
-    """Pieces of Dense layers (input ``a``, ``g = dL/dz``) and Embeddings (ids, ``g``)."""
-    pieces = []
-    for i, (layer, g) in enumerate(zip(io_layers, grads, strict=True)):
-        a = io[2 * i]  # the layer's input
-        if _layer_kind(layer) == "dense":
-            g = _dense_pre_activation_grad(layer, tf.cast(a, g.dtype), g)
-            bias = (layer.bias, None) if layer.use_bias else None
-            pieces.append(_Linear(acts=[(unit(_as_steps(a)), layer.kernel)],
-                                  g=unit(_as_steps(g)) * scale, bias=bias))
-            continue
-        ids = tf.cast(a, tf.int32)
+def _piece(record, g, unit, scale):
+    """The norm/sum piece of one recorded tap, in units (examples or microbatches)."""
+    if isinstance(record, rnnsec_layers.EmbeddingTap):
+        ids = record.ids
         ids = ids[:, None] if ids.shape.rank == 1 else tf.reshape(ids, [tf.shape(ids)[0], -1])
         g = tf.reshape(g, [tf.shape(g)[0], -1, g.shape[-1]])  # [B, T, E]
-        pieces.append(_Embedding(ids=unit(ids), g=unit(g) * scale, variable=layer.embeddings))
-    return pieces
+        return _Embedding(ids=unit(ids), g=unit(g) * scale, variable=record.variable)
+    if record.cols is not None:
+        g = g[..., record.cols[0]:record.cols[1]]
+    g = tf.cast(g, tf.float32)
+    acts = [(unit(_as_steps(tf.cast(a, g.dtype))), var, part) for a, var, part in record.acts]
+    return _Linear(acts=acts, g=unit(_as_steps(g)) * scale, bias=record.bias)
 
 
-def _recurrent_pieces(traces: list, grads: list, unit, scale) -> list:
-    """Pieces of rnnsec recurrent layers from their traces and the gradients at the taps."""
-    pieces, pos = [], 0
-    for trace in traces:
-        layer = trace.layer
-        x_t, h_prev = unit(trace.inputs), unit(trace.prev_states)  # [m, kT, D], [m, kT, H]
-        g_x = unit(grads[pos]) * scale  # [m, kT, G*H]
-        pos += 1
-        if trace.recurrent_tap is None:  # LSTM, SimpleRNN: one pre-activation
-            bias = (layer.bias, None) if layer.use_bias else None
-            pieces.append(_Linear(acts=[(x_t, layer.kernel), (h_prev, layer.recurrent_kernel)],
-                                  g=g_x, bias=bias))
-            continue
-        g_h = unit(grads[pos]) * scale  # GRU: the recurrent pre-activation's own gradient
-        pos += 1
-        pieces.append(_Linear(acts=[(x_t, layer.kernel)], g=g_x,
-                              bias=(layer.bias, 0) if layer.use_bias else None))
-        pieces.append(_Linear(acts=[(h_prev, layer.recurrent_kernel)], g=g_h,
-                              bias=(layer.bias, 1) if layer.use_bias else None))
-    return pieces
+def _check_records(model, records) -> None:
+    """Every trainable variable (part) recorded exactly once, and nothing else."""
+    seen: dict = {}
+    for r in records:
+        if isinstance(r, rnnsec_layers.EmbeddingTap):
+            uses = [(r.variable, None)]
+        else:
+            uses = [(var, part) for _, var, part in r.acts]
+            uses += [r.bias] if r.bias is not None else []
+        for var, part in uses:
+            key = (id(var), part)
+            if key in seen:
+                raise UnsupportedLayerError(
+                    f"engine='fast': variable {var.name!r} is used more than once in one "
+                    "forward pass (a layer called twice, or shared weights); its per-example "
+                    "norm would miss the cross terms. Use engine='general'.")
+            seen[key] = var
+    recorded = {key[0] for key in seen}
+    for v in model.trainable_variables:
+        if id(v) not in recorded:
+            raise UnsupportedLayerError(
+                f"engine='fast': trainable variable {v.name!r} was not recorded by any tapped "
+                "layer in the forward pass (a registered twin must use every weight through "
+                "rnnsec.layers.tapped_dense / tapped_lookup). Use engine='general'.")
 
 
 # ==================================================================================== norms
@@ -416,7 +340,7 @@ def _linear_method(piece: _Linear) -> str:
     """``"gram"`` or ``"materialize"``: whichever needs fewer multiply-adds (static shapes)."""
     steps = piece.g.shape[1]
     width = piece.g.shape[-1]
-    depth = sum(a.shape[-1] for a, _ in piece.acts)
+    depth = sum(a.shape[-1] for a, _, _ in piece.acts)
     if steps is None:
         return "gram"
     return "gram" if steps * (depth + width) <= depth * width else "materialize"
@@ -427,12 +351,12 @@ def _linear_sq_norms(piece: _Linear) -> tf.Tensor:
     g = piece.g  # [m, T, K]
     if _linear_method(piece) == "gram":
         gram_g = tf.matmul(g, g, transpose_b=True)  # [m, T, T]
-        gram_a = tf.add_n([tf.matmul(a, a, transpose_b=True) for a, _ in piece.acts])
+        gram_a = tf.add_n([tf.matmul(a, a, transpose_b=True) for a, _, _ in piece.acts])
         if piece.bias is not None:
             gram_a = gram_a + 1.0
         return tf.reduce_sum(gram_a * gram_g, axis=[1, 2])
     sq = tf.add_n([tf.reduce_sum(tf.square(tf.matmul(a, g, transpose_a=True)), axis=[1, 2])
-                   for a, _ in piece.acts])  # [m], from [m, D, K] per activation
+                   for a, _, _ in piece.acts])  # [m], from [m, D, K] per activation
     if piece.bias is not None:
         sq = sq + tf.reduce_sum(tf.square(tf.reduce_sum(g, axis=1)), axis=1)
     return sq
@@ -465,57 +389,54 @@ def _sq_norms(pieces) -> tf.Tensor:
 # ==================================================================================== sums
 def _weighted_grads(pieces, weights: tf.Tensor) -> dict:
     """``sum_j w_j g_j`` per variable id, from the pieces (weights ``[m]``)."""
-    out: dict = {}
-    rows: dict = {}  # GRU bias rows, stacked at the end
+    parts: dict = {}  # id(var) -> {part: gradient}
     w = weights[:, None, None]  # [m, 1, 1]
     for p in pieces:
         gw = p.g * w  # [m, T, K]
         gw_flat = tf.reshape(gw, [-1, gw.shape[-1]])  # [m T, K]
         if isinstance(p, _Embedding):
-            out[id(p.variable)] = tf.math.unsorted_segment_sum(
-                gw_flat, tf.reshape(p.ids, [-1]), tf.shape(p.variable)[0])  # [V, E]
+            _put(parts, p.variable, None, tf.math.unsorted_segment_sum(
+                gw_flat, tf.reshape(p.ids, [-1]), tf.shape(p.variable)[0]))  # [V, E]
             continue
-        for a, var in p.acts:
+        for a, var, part in p.acts:
             a_flat = tf.reshape(a, [-1, a.shape[-1]])  # [m T, D]
-            out[id(var)] = tf.matmul(a_flat, gw_flat, transpose_a=True)  # [D, K]
+            _put(parts, var, part, tf.matmul(a_flat, gw_flat, transpose_a=True))  # [D, K]
         if p.bias is not None:
-            _put_bias(out, rows, p.bias, tf.reduce_sum(gw_flat, axis=0))  # [K]
-    _stack_rows(out, rows, axis=0)
-    return out
+            _put(parts, *p.bias, tf.reduce_sum(gw_flat, axis=0))  # [K]
+    return {key: _assemble(value, batch_axis=False) for key, value in parts.items()}
 
 
 def _per_unit_grads(pieces) -> dict:
     """Materialised per-unit gradients ``[m, *shape]`` per variable id."""
-    out: dict = {}
-    rows: dict = {}
+    parts: dict = {}
     for p in pieces:
         if isinstance(p, _Embedding):
             m, vocab = tf.shape(p.ids)[0], tf.shape(p.variable)[0]
             keys = tf.range(m)[:, None] * vocab + p.ids  # [m, T]: one segment per (unit, id)
             table = tf.math.unsorted_segment_sum(
                 tf.reshape(p.g, [-1, p.g.shape[-1]]), tf.reshape(keys, [-1]), m * vocab)
-            out[id(p.variable)] = tf.reshape(table, [m, vocab, p.g.shape[-1]])  # [m, V, E]
+            _put(parts, p.variable, None, tf.reshape(table, [m, vocab, p.g.shape[-1]]))
             continue
-        for a, var in p.acts:
-            out[id(var)] = tf.matmul(a, p.g, transpose_a=True)  # [m, D, K]
+        for a, var, part in p.acts:
+            _put(parts, var, part, tf.matmul(a, p.g, transpose_a=True))  # [m, D, K]
         if p.bias is not None:
-            _put_bias(out, rows, p.bias, tf.reduce_sum(p.g, axis=1))  # [m, K]
-    _stack_rows(out, rows, axis=1)
-    return out
+            _put(parts, *p.bias, tf.reduce_sum(p.g, axis=1))  # [m, K]
+    return {key: _assemble(value, batch_axis=True) for key, value in parts.items()}
 
 
-def _put_bias(out: dict, rows: dict, bias: tuple, value: tf.Tensor) -> None:
-    """Store a bias gradient; a GRU's (2, 3H) bias arrives one row at a time."""
-    var, row = bias
-    if row is None:
-        out[id(var)] = value
-    else:
-        rows.setdefault(id(var), {})[row] = value
+def _put(parts: dict, var, part, value: tf.Tensor) -> None:
+    parts.setdefault(id(var), {})[part] = value
 
 
-def _stack_rows(out: dict, rows: dict, axis: int) -> None:
-    for key, parts in rows.items():
-        out[key] = tf.stack([parts[i] for i in sorted(parts)], axis=axis)  # [2, 3H] / [m, 2, 3H]
+def _assemble(parts: dict, batch_axis: bool) -> tf.Tensor:
+    """One variable's gradient from its parts: whole, rows (GRU bias) or column blocks."""
+    if None in parts:
+        return parts[None]
+    kinds = {part[0] for part in parts}
+    ordered = [parts[key] for key in sorted(parts, key=lambda part: part[1:])]
+    if kinds == {"row"}:
+        return tf.stack(ordered, axis=1 if batch_axis else 0)  # [2, 3H] / [m, 2, 3H]
+    return tf.concat(ordered, axis=-1)  # column blocks, in order
 
 
 def _in_model_order(model, by_id: dict) -> list:
@@ -526,9 +447,9 @@ def _in_model_order(model, by_id: dict) -> list:
 def _general_method(model, method: str) -> str:
     if method != "auto":
         return method
-    old_tf = tuple(int(p) for p in tf.__version__.split(".")[:2]) < (2, 16)
-    has_keras_rnn = any(isinstance(layer, keras.layers.RNN) for layer in _all_layers(model))
-    return "map_fn" if old_tf and has_keras_rnn else "vectorized_map"
+    has_rnn = any(isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
+                  for layer in _all_layers(model))
+    return "map_fn" if has_rnn else "vectorized_map"
 
 
 def _all_layers(model) -> list:
@@ -587,9 +508,10 @@ def _general_units(model, loss_fn, x, y, num_microbatches, method):
 def resolve_engine(model: keras.Model, engine: str = "auto") -> str:
     """``"fast"`` or ``"general"``: what ``engine`` means for ``model``.
 
-    ``"auto"`` is ``"fast"`` when every trainable layer is supported by it, else
-    ``"general"``, with a warning that names the layers that forced the slow path.
-    ``"fast"`` with an unsupported layer raises :class:`UnsupportedLayerError`.
+    ``"auto"`` is ``"fast"`` when every layer with weights is registered with the fast engine
+    (``rnnsec.privacy.fast_layers``), else ``"general"``, with a warning that names the
+    layers that forced the slow path and how to register them (``DPModel`` adds the measured
+    cost). ``"fast"`` with an unsupported layer raises :class:`UnsupportedLayerError`.
     """
     check_choice("engine", engine, ENGINES)
     if engine == "general":
@@ -598,11 +520,70 @@ def resolve_engine(model: keras.Model, engine: str = "auto") -> str:
     if not problems:
         return "fast"
     if engine == "fast":
-        raise UnsupportedLayerError("engine='fast' cannot run this model: " + "; ".join(problems)
-                                    + ". Use engine='general' (any model, slower).")
-    warnings.warn("engine='auto' falls back to the general (slow) per-example engine: "
-                  + "; ".join(problems), stacklevel=3)
+        raise UnsupportedLayerError(_unsupported_message(problems))
+    warnings.warn(slow_path_message(problems), stacklevel=3)
     return "general"
+
+
+def slow_path_message(problems: list[str], ratio: float | None = None) -> str:
+    """The warning for ``engine="auto"`` falling back to the general engine."""
+    cost = ("" if ratio is None else
+            f" On a probe batch its per-example gradients cost {ratio:.1f}x a non-private "
+            "gradient step of the same model.")
+    return ("engine='auto' falls back to the general (slow) per-example engine: "
+            + "; ".join(problems) + "." + cost + " To use the fast engine, register the layer "
+            "with rnnsec.privacy.fast_layers.register_fast_layer (its docstring has an "
+            "example), or build the model from supported layers.")
+
+
+def probe_general_cost(model: keras.Model, batch_size: int = 8, repeats: int = 3,
+                       steps: int = 16) -> float | None:
+    """Measured cost of the general engine relative to one non-private gradient, or None.
+
+    Runs both once to trace, then ``repeats`` times each on a random batch shaped like
+    ``model.inputs`` (unknown sequence lengths get ``steps`` steps; integer inputs get id 1),
+    with a surrogate loss (the sum of squared outputs); returns the ratio of the medians
+    (process CPU time). None when the model's inputs cannot be probed (several inputs, or
+    unknown feature sizes).
+    """
+    check_number("batch_size", batch_size, low=1, integer=True)
+    check_number("repeats", repeats, low=1, integer=True)
+    check_number("steps", steps, low=1, integer=True)
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1 or None in inputs[0].shape[2:]:
+        return None
+    spec = inputs[0]
+    shape = [batch_size] + [steps if d is None else int(d) for d in spec.shape[1:]]
+    dtype = tf.as_dtype(spec.dtype)
+    x = (tf.ones(shape, dtype) if dtype.is_integer
+         else tf.random.stateless_uniform(shape, [0, 1], dtype=dtype))
+    y = tf.zeros([batch_size])
+
+    def surrogate(y_true, y_pred):
+        flat = tf.reshape(tf.cast(y_pred, tf.float32), [tf.shape(y_pred)[0], -1])
+        return tf.reduce_sum(tf.square(flat), axis=1)  # [B]
+
+    @tf.function
+    def plain():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(surrogate(y, model(x, training=True)))
+        return tape.gradient(loss, model.trainable_variables)
+
+    @tf.function
+    def general():
+        return _general_units(model, surrogate, x, y, None, "auto")[0]
+
+    return _median_cpu(general, repeats) / max(_median_cpu(plain, repeats), 1e-9)
+
+
+def _median_cpu(fn, repeats: int) -> float:
+    fn()  # trace
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        tf.nest.map_structure(lambda t: t.numpy(), fn())
+        times.append(time.process_time() - start)
+    return float(np.median(times))
 
 
 def _check_common(model, loss_fn, engine, general_method, num_microbatches, x):
@@ -712,7 +693,7 @@ def clipped_gradient_sum(model: keras.Model, loss_fn, x, y, l2_norm_clip: float,
 
 
 def fast_engine_plan(model: keras.Model, steps: int | None = None) -> list[LayerPlan]:
-    """How the fast engine handles each trainable layer of ``model`` (for tables in the book).
+    """How the fast engine handles each layer with weights of ``model`` (for tables in the book).
 
     Args:
         model: a model the fast engine supports (else :class:`UnsupportedLayerError`).
@@ -720,7 +701,7 @@ def fast_engine_plan(model: keras.Model, steps: int | None = None) -> list[Layer
             model input's static length, if any).
 
     Returns:
-        One :class:`LayerPlan` per trainable layer, in model order.
+        One :class:`LayerPlan` per registered layer, in model order.
     """
     _fast_plan(model)  # raises UnsupportedLayerError for unsupported models
     if steps is None:
@@ -729,13 +710,15 @@ def fast_engine_plan(model: keras.Model, steps: int | None = None) -> list[Layer
     if steps is not None:
         check_number("steps", steps, low=1, integer=True)
     rows = []
-    for layer in model.layers:
-        kind = _layer_kind(layer) if layer.trainable_weights else None
-        if kind is None:
-            continue
-        names = tuple(getattr(v, "path", v.name) for v in _layer_variables(layer, kind))
-        rows.append(LayerPlan(layer.name, kind, names, _plan_method(layer, kind, steps)))
+    for layer in fast_layers._weighted_layers(model):
+        entry = fast_layers.entry_for(layer)
+        names = tuple(getattr(v, "path", v.name) for v in layer.trainable_weights)
+        rows.append(LayerPlan(layer.name, entry.kind, names,
+                              _plan_method(layer, entry.kind, steps)))
     return rows
+
+
+_GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}
 
 
 def _plan_method(layer, kind: str, steps: int | None) -> str:
@@ -744,13 +727,21 @@ def _plan_method(layer, kind: str, steps: int | None) -> str:
             return "depends on T"
         return "id-gram" if steps <= EMBEDDING_GRAM_MAX_STEPS else "id-segments"
     if kind == "dense":
-        in_shape = layer.input.shape
-        inner = in_shape[1:-1]
+        try:
+            inner = layer.input.shape[1:-1]
+        except (AttributeError, ValueError):  # a layer called more than once
+            inner = (None,)
         t = 1 if not inner else (steps if None in inner else int(np.prod(inner)))
         depth, width = int(layer.kernel.shape[0]), int(layer.kernel.shape[1])
         return _cost_choice(t, [depth], width)
-    units, gates = layer.units, layer.GATES
-    depth = int(layer.kernel.shape[0])
+    if kind == "bidirectional":
+        return _plan_method(layer.forward_layer, fast_layers.entry_for(
+            layer.forward_layer).kind, steps) + " (each direction)"
+    if kind not in _GATES:
+        return "chosen per tap at run time"
+    cell = getattr(layer, "cell", layer)
+    units, gates = int(cell.units), _GATES[kind]
+    depth = int(cell.kernel.shape[0])
     if kind == "gru":
         return "/".join(_cost_choice(steps, [d], gates * units) for d in (depth, units))
     return _cost_choice(steps, [depth, units], gates * units)

@@ -13,8 +13,10 @@ gives DP-SGD, Adam gives DP-Adam; the privacy comes from the noisy gradient, not
 
 - :func:`make_private` / :class:`DPModel`: wraps a model; ``compile`` and ``fit`` as usual,
   except that ``fit(x, y, batch_size=B)`` samples Poisson batches of expected size B by default.
-  Per-unit gradients come from ``rnnsec.privacy.clipping`` (``engine="fast"`` for Dense,
-  Embedding and ``rnnsec.layers`` recurrent layers; ``"general"`` for anything).
+  Per-unit gradients come from ``rnnsec.privacy.clipping`` (``engine="fast"`` for Keras's
+  Dense, Embedding, SimpleRNN, GRU, LSTM and Bidirectional layers, the ``rnnsec.layers``
+  recurrent layers and any layer registered in ``rnnsec.privacy.fast_layers``; ``"general"``
+  for anything).
 - :func:`poisson_batches`: each example joins each batch independently with probability ``q``
   (variable batch sizes, empty batches possible). This is the sampling that the accountant
   (``rnnsec.privacy.accounting``) analyses, so its epsilon is a proven guarantee.
@@ -35,6 +37,7 @@ example-level number, computed with ``sigma / 2``.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,7 +130,7 @@ class DPModel(keras.Model):
         self.base_model = model
         self.l2_norm_clip = float(l2_norm_clip)
         self.noise_multiplier = float(noise_multiplier)
-        self.engine = clipping.resolve_engine(model, engine)
+        self.engine = _resolve_engine(model, engine)
         self.num_microbatches = num_microbatches
         self.sampling = sampling
         self.expected_batch_size = (None if expected_batch_size is None
@@ -255,6 +258,16 @@ class DPModel(keras.Model):
         model = keras.utils.deserialize_keras_object(config.pop("model"),
                                                      custom_objects=custom_objects)
         return cls(model, **config)
+
+
+def _resolve_engine(model: keras.Model, engine: str) -> str:
+    """``clipping.resolve_engine``; a fallback to the slow engine says what it will cost."""
+    if engine != "auto" or clipping.fast_engine_supports(model):
+        return clipping.resolve_engine(model, engine)
+    problems = clipping.fast_layer_problems(model)
+    warnings.warn(clipping.slow_path_message(problems, clipping.probe_general_cost(model)),
+                  stacklevel=4)
+    return "general"
 
 
 def _is_array(x) -> bool:

@@ -82,15 +82,14 @@ def test_per_example_gradients_equal_a_loop(engine, kind, cell):
 
 
 def test_general_engine_runs_keras_own_recurrent_layers():
-    """Keras's LSTM through tf.map_fn (pfor of its while loop fails on TF 2.15 and takes
-    seconds to trace on newer TensorFlow, so the test names the method)."""
+    """Keras's LSTM through tf.map_fn (pfor of its while loop fails on TF 2.15, and takes
+    seconds to trace or fails at run time on newer TensorFlow)."""
     model = models.sequence_classifier((6, 3), 4, units=5, masking=True)  # keras.layers.LSTM
     x, y = _data("seq")
     got = clipping.per_example_gradients(model, LOSS, x, y, engine="general",
                                          general_method="map_fn")
     _assert_grads_close(got, _naive(model, x, y))
-    old_tf = tuple(int(p) for p in tf.__version__.split(".")[:2]) < (2, 16)
-    assert clipping._general_method(model, "auto") == ("map_fn" if old_tf else "vectorized_map")
+    assert clipping._general_method(model, "auto") == "map_fn"
     assert clipping._general_method(_model("seq", "lstm"), "auto") == "vectorized_map"
 
 
@@ -177,14 +176,25 @@ def test_clipped_norms_never_exceed_the_clip_norm(norms, clip):
     np.testing.assert_array_equal(factors[small], 1.0)
 
 
-def test_fast_engine_names_an_unsupported_layer():
-    model = models.sequence_classifier((6, 3), 4, units=5)  # Keras's own LSTM
+def test_fast_engine_names_an_unsupported_layer_and_how_to_register_it():
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((6, 3))
+    h = keras.layers.Conv1D(4, 3, name="conv")(inp)
+    model = keras.Model(inp, keras.layers.Dense(4)(keras.layers.LSTM(5)(h)))
     x, y = _data("seq")
-    with pytest.raises(clipping.UnsupportedLayerError, match="'lstm'.*LSTM"):
+    with pytest.raises(clipping.UnsupportedLayerError, match="'conv'.*Conv1D.*register_fast_layer"):
         clipping.per_example_norms(model, LOSS, x, y, engine="fast")
     assert not clipping.fast_engine_supports(model)
-    with pytest.warns(UserWarning, match="general"):
+    with pytest.warns(UserWarning, match="general.*'conv'.*register_fast_layer"):
         assert clipping.resolve_engine(model, "auto") == "general"
+
+
+def test_keras_layer_options_the_fast_engine_cannot_reproduce_are_named():
+    inp = keras.Input((6, 3))
+    model = keras.Model(inp, keras.layers.Dense(4)(keras.layers.LSTM(5, dropout=0.2,
+                                                                      name="drop")(inp)))
+    with pytest.raises(clipping.UnsupportedLayerError, match="'drop'.*dropout=0.2"):
+        clipping.fast_engine_plan(model)
 
 
 def test_auto_uses_the_fast_engine_silently_when_it_can():

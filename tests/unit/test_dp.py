@@ -234,10 +234,14 @@ def test_bad_arguments_are_named(call, match):
         call(_model())
 
 
-def test_the_fast_engine_refuses_keras_recurrent_layers_by_name():
-    keras_lstm = models.sequence_classifier((5, 3), 4, units=6)
-    with pytest.raises(ValueError, match="'lstm'"):
-        dp.make_private(keras_lstm, 1.0, 1.0, engine="fast")
+def test_the_fast_engine_refuses_an_unregistered_layer_by_name():
+    inp = keras.Input((5, 3))
+    h = keras.layers.LSTM(6)(keras.layers.Conv1D(3, 2, name="conv")(inp))
+    model = keras.Model(inp, keras.layers.Dense(4)(h))
+    with pytest.raises(ValueError, match="'conv'"):
+        dp.make_private(model, 1.0, 1.0, engine="fast")
+    with pytest.warns(UserWarning, match=r"'conv'.*cost [0-9.]+x a non-private"):
+        assert dp.make_private(model, 1.0, 1.0).engine == "general"
 
 
 def test_sample_weights_are_refused():
