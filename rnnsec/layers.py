@@ -3,9 +3,14 @@
 ``SimpleRNN``, ``GRU`` and ``LSTM`` here are drop-in replacements for Keras's layers of the same
 names: the same weights in the same order and layout (``kernel [D, G*H]``,
 ``recurrent_kernel [H, G*H]``, ``bias``), the same gate order (LSTM ``i, f, c, o``; GRU
-``z, r, h`` with ``reset_after=True`` and a ``(2, 3H)`` bias), the same masking rule (a masked
-step keeps the previous state and repeats the previous output). ``set_weights`` with a trained
-Keras layer's weights gives the same outputs.
+``z, r, h``; ``reset_after=True`` with a ``(2, 3H)`` bias, or ``False`` with ``[3H]``), the same
+masking rule (a masked step keeps the previous state and repeats the previous output, or
+outputs zeros with ``zero_output_for_mask``), the same ``go_backwards``. ``set_weights`` with a
+trained Keras layer's weights gives the same outputs.
+
+The fast engine runs Keras's own recurrent layers with these cells too, on the Keras layers'
+variables (``rnnsec.privacy.fast_layers``), so a model needs them only where their per-step
+activations are wanted directly (the book's MPC and gradient chapters).
 
 What they add: while a :class:`TapRecorder` is active (``with record_taps(tape) as rec:``), each
 call also records, for the fast per-example gradient engine of ``rnnsec.privacy.clipping``,

@@ -11,8 +11,9 @@ All classifiers output **logits** (the last ``Dense`` has no softmax), so losses
 - ``char_language_model``: characters -> next-character logits at every step (Chapter 2.2).
 
 ``implementation="rnnsec"`` builds the same architecture from ``rnnsec.layers``, whose
-recurrent layers expose per-step pre-activations for fast per-example gradients (Chapter 3.2)
-and share Keras's weight layout.
+recurrent layers expose their per-step activations and share Keras's weight layout. Both
+implementations run on the fast per-example gradient engine of DP training (Chapter 3.2):
+Keras's own layers through a tapped copy on the same variables (``rnnsec.privacy.fast_layers``).
 """
 
 from __future__ import annotations

@@ -20,13 +20,14 @@ def _padded_batch(steps=6, features=3, seed=0):
     return x
 
 
-def _pair(cell, return_sequences, steps=6, features=3, units=5, seed=0):
+def _pair(cell, return_sequences, steps=6, features=3, units=5, seed=0, **options):
     """A Keras model and an rnnsec model with the same (perturbed) weights, both masked."""
     inp = keras.Input((steps, features))
     masked = keras.layers.Masking()(inp)
-    ref = keras.Model(inp, KERAS_LAYERS[cell](units, return_sequences=return_sequences)(masked))
+    ref = keras.Model(inp, KERAS_LAYERS[cell](units, return_sequences=return_sequences,
+                                              **options)(masked))
     ours = keras.Model(inp, layers.RECURRENT_LAYERS[cell](
-        units, return_sequences=return_sequences)(masked))
+        units, return_sequences=return_sequences, **options)(masked))
     rng = np.random.default_rng(seed)
     weights = [w + 0.3 * rng.standard_normal(w.shape).astype("float32")
                for w in ref.get_weights()]
@@ -43,6 +44,20 @@ def test_same_outputs_as_keras_with_masks(cell, return_sequences):
     expected = ref(x).numpy()
     np.testing.assert_allclose(ours(x).numpy(), expected, atol=1e-5)
     np.testing.assert_allclose(tf.function(ours)(x).numpy(), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell, options", [
+    ("gru", {"reset_after": False}), ("lstm", {"go_backwards": True}),
+    ("gru", {"go_backwards": True, "reset_after": False}),
+    ("simple_rnn", {"zero_output_for_mask": True}), ("lstm", {"zero_output_for_mask": True})])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_keras_options_give_keras_outputs(cell, options, return_sequences):
+    """GRU reset_after=False, go_backwards and zero_output_for_mask behave as Keras's."""
+    ref, ours = _pair(cell, return_sequences, **options)
+    x = _padded_batch()
+    x[3, 5] = 0.0  # a masked last step, where zero_output_for_mask shows
+    np.testing.assert_allclose(ours(x).numpy(), ref(x).numpy(), atol=1e-5)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in ref.get_weights()]
 
 
 @pytest.mark.parametrize("cell", sorted(KERAS_LAYERS))
