@@ -19,7 +19,7 @@ PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-ti
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
-        check-notebooks execute bench lock clean student test-student
+        check-notebooks execute bench bench-opacus lock clean student test-student
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
@@ -94,7 +94,14 @@ execute: $(VENV)/.installed
 	  $(STRICT) $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; done
 
 bench: $(VENV)/.installed
-	for b in benchmarks/*.py; do $(VENV)/bin/python "$$b" || exit 1; done
+	for b in $(filter-out benchmarks/opacus_baseline.py,$(wildcard benchmarks/*.py)); do \
+	  $(VENV)/bin/python "$$b" || exit 1; done
+
+# Opacus on the article task, in its own environment (PyTorch is not a dependency of the book).
+bench-opacus:
+	test -x .venv-opacus/bin/python || $(PYTHON) -m venv .venv-opacus
+	.venv-opacus/bin/python -m pip install -q "torch>=2.4" "opacus>=1.6" numpy
+	.venv-opacus/bin/python benchmarks/opacus_baseline.py
 
 # Re-resolve the pinned lock from requirements/pinned.in (needs the network's registries).
 lock:
@@ -103,4 +110,4 @@ lock:
 	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
 
 clean:
-	rm -rf _build $(VENV) $(VENV_CUR)
+	rm -rf _build $(VENV) $(VENV_CUR) .venv-opacus
