@@ -127,7 +127,8 @@ gradients instead of one is the whole cost of DP-SGD, and Section 3.2.4 measures
 
 ## 3.2.2 One step from scratch
 
-A small LSTM (16 units, `rnnsec.layers` so the fast engine can run it) and a batch of 8 digits.
+A small LSTM (16 units, from `rnnsec.layers`, whose per-step activations we can look at; the
+fast engine runs Keras's own `LSTM` just as well) and a batch of 8 digits.
 Step 1 is a plain Python loop with one `tf.GradientTape` per example.
 """),
 code("""

@@ -185,8 +185,8 @@ md(r"""
 ## 6.2.2 Four ways to train one model
 
 Every model is the same `Masking → LSTM`({glue:text}`units`) `→ Dense(9)` built from
-`rnnsec.layers` (the per-example gradient engine of Chapter 3.2 needs them; the weights have
-the Keras layout that `rnnsec.mpc` reads), trained with Adam at learning rate $3 \cdot
+`rnnsec.layers` (drop-in layers whose weights have the Keras layout that `rnnsec.mpc` reads;
+the per-example gradient engine of Chapter 3.2 runs them as it runs Keras's own), trained with Adam at learning rate $3 \cdot
 10^{-3}$ for {glue:text}`epochs` epochs in batches of {glue:text}`batch`:
 
 - **baseline:** ordinary training;
