@@ -16,6 +16,12 @@ export MPLBACKEND := Agg
 STRICT := RNNSEC_STRICT_CHECKS=1
 EDITIONS := _build/editions
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+# Glued numbers of each notebook run, one JSON line per value (tests/glue_values.py), and the
+# comparison that fails when two fresh runs on one stack glue different numbers.
+GLUE := _build/glue
+GLUE_LOG = -p tests.glue_values --glue-log=$(GLUE)/$(1).jsonl
+DETERMINISM := -m pytest tests/determinism -q -p no:cacheprovider
+UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
@@ -60,33 +66,48 @@ book: $(VENV)/.installed check-notebooks
 check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
 
-test: lint test-pinned test-current nb-pinned nb-current test-student
+test: lint test-pinned test-current nb-pinned nb-current test-student determinism-current
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check rnnsec tests $(wildcard benchmarks/*.py)
 
 test-pinned: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider --ignore=tests/editions
+	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
 
 test-current: $(VENV_CUR)/.installed
-	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider --ignore=tests/editions
+	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
 
+# Then: the glued numbers of this fresh run equal those stored in the committed notebooks
+# (written by a fresh-process `make execute` on this stack): nondeterminism or a stale
+# notebook fails by notebook, glue name and both values.
 nb-pinned: $(VENV)/.installed check-notebooks
-	$(STRICT) $(VENV)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+	mkdir -p $(GLUE) && rm -f $(GLUE)/nb-pinned.jsonl
+	$(STRICT) $(VENV)/bin/python -m pytest $(PYTEST_NB) $(call GLUE_LOG,nb-pinned) $(NOTEBOOKS)
+	GLUE_RUN=$(GLUE)/nb-pinned.jsonl GLUE_REFERENCE=committed $(VENV)/bin/python $(DETERMINISM)
 
 nb-current: $(VENV_CUR)/.installed
-	$(STRICT) $(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
+	mkdir -p $(GLUE) && rm -f $(GLUE)/nb-current.jsonl
+	$(STRICT) $(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(call GLUE_LOG,nb-current) $(NOTEBOOKS)
 
 # Student edition (solutions replaced by blanks, self-checks kept) and instructor edition.
 student: $(VENV)/.installed
 	rm -rf $(EDITIONS)
 	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
 
-# Every student notebook runs up to its first blank and stops there, with no other error.
-test-student: student
-	STUDENT_DIR=$(EDITIONS)/student $(VENV)/bin/python -m pytest tests/editions -q \
-	    -p no:cacheprovider
+# Every student notebook runs up to its first blank and stops there, with no other error. It
+# runs on the current stack, where students on Colab run it; the pinned stack runs the same
+# code in nb-pinned. Its glued values are the current stack's second fresh run.
+test-student: student $(VENV_CUR)/.installed
+	mkdir -p $(GLUE) && rm -f $(GLUE)/student-current.jsonl
+	STUDENT_DIR=$(EDITIONS)/student GLUE_LOG=$(GLUE)/student-current.jsonl \
+	    $(VENV_CUR)/bin/python -m pytest tests/editions -q -p no:cacheprovider
+
+# The current stack's two fresh runs (nb-current, then the student edition up to each first
+# blank) glued the same numbers on the prefix both executed.
+determinism-current: $(VENV_CUR)/.installed
+	GLUE_RUN=$(GLUE)/nb-current.jsonl GLUE_REFERENCE=$(GLUE)/student-current.jsonl \
+	    GLUE_REFERENCE_IS_PREFIX=1 $(VENV_CUR)/bin/python $(DETERMINISM)
 
 # Re-execute the notebooks in place (pinned stack) so their stored outputs are fresh.
 execute: $(VENV)/.installed

@@ -1,0 +1,169 @@
+"""Glued numbers of the chapters: read them, log them from a run, compare two runs.
+
+Every number the prose quotes is glued (``rnnsec.book.glue``: a display output whose metadata
+carries ``scrapbook.name``; the book renders its ``text/plain``). A notebook run twice in fresh
+processes on the same stack must glue the same text, or the book's numbers depend on luck. This
+module finds the glued values in a notebook's outputs, in a live nbval run (as a pytest plugin)
+and in a log file, and compares two runs with a message that names notebook, name and values.
+
+Two comparisons run in ``make test`` (see the Makefile and README):
+
+- pinned: the nbval run of ``nb-pinned`` against the committed notebooks (written by a
+  fresh-process ``make execute`` on the pinned stack, on this kind of machine);
+- current: the student edition (``test-student``, run on the current stack, each notebook up
+  to its first blank) against the nbval run of ``nb-current``, on the prefix both executed.
+
+As a plugin (``-p tests.glue_values --glue-log=PATH``) it appends one JSON line per glued
+value of every executed nbval cell: ``{"notebook": stem, "cell": index, "name": ..., "value":
+text/plain}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+
+# Glued values that measure time. They differ between two runs on the same machine by design
+# (CPU load, caches, frequency scaling), so the determinism comparison skips them; the chapters
+# never assert them (STYLE: speed is measured, never asserted). Each entry names its reason.
+# Any other glued value must repeat exactly. tests/unit/test_glue_values.py checks that every
+# name listed here is still glued by its chapter, so the list cannot go stale silently.
+TIMING = {
+    "21_adversarial_attacks": {
+        "time_total": "wall-clock seconds of all attacks, summed",
+    },
+    "22_privacy_leakage": {
+        "exposure_seconds": "wall-clock seconds of the exact exposure computation",
+    },
+    "23_robustness_and_security": {
+        f"{kind}_seconds": "wall-clock training seconds" for kind in ("std", "at", "dp", "dpat")
+    },
+    "31_adversarial_training": {
+        f"{kind}_time": "CPU time of training, relative to standard training"
+        for kind in ("std", "pgd", "fgsm", "free", "trades")
+    },
+    "32_dp_training": {
+        "fast_ratio": "seconds per epoch, fast engine / non-private (speed)",
+        "general_ratio": "seconds per epoch, general engine / non-private (speed)",
+    },
+    "33_secure_mpc": {
+        "secure_seconds": "CPU seconds of secure inference",
+        "secure_ms_per_seq": "CPU milliseconds of secure inference per utterance",
+        "plain_ms": "CPU milliseconds of plaintext NumPy inference",
+        "slowdown": "CPU time ratio, secure / plaintext",
+    },
+    "51_adversarial_practice": {
+        "hw_time_ratio": "CPU time ratio, hand-written adversarial training / standard",
+        "lib_time_ratio": "CPU time ratio, rnnsec adversarial training / standard",
+    },
+    "52_dp_practice": {
+        "rnnsec_ratio": "training seconds ratio, rnnsec DP / non-private Keras",
+    },
+    "62_capstone": {
+        **{f"{kind}_time": "CPU time of training, relative to the baseline"
+           for kind in ("base", "at", "dp", "dpat")},
+        "mpc_slowdown": "CPU time ratio, secure / plaintext inference",
+        "mpc_cpu": "CPU seconds of secure inference",
+    },
+}
+
+
+def glued_in_outputs(outputs) -> list[tuple[str, str]]:
+    """(name, text/plain) of every glued value in a cell's outputs, in order."""
+    found = []
+    for out in outputs:
+        meta = out.get("metadata", {}).get("scrapbook")
+        if not meta:
+            continue
+        data = out.get("data", {})
+        key = meta.get("mime_prefix", "") + "text/plain"
+        text = data.get(key)
+        if text is None:  # a value without a text form: compare its MIME types' payloads
+            text = json.dumps(data, sort_keys=True)
+        found.append((meta["name"], text if isinstance(text, str) else "".join(text)))
+    return found
+
+
+def glued_in_notebook(path) -> list[tuple[int, str, str]]:
+    """(cell index, name, text) of every glued value stored in a notebook file."""
+    nb = nbformat.read(str(path), as_version=4)
+    return [(i, name, text) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for name, text in glued_in_outputs(cell.get("outputs", []))]
+
+
+def read_log(path) -> dict[str, list[tuple[int, str, str]]]:
+    """A glue log (JSON lines) as {notebook stem: [(cell, name, text), ...]}."""
+    runs: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            runs[row["notebook"]].append((row["cell"], row["name"], row["value"]))
+    return dict(runs)
+
+
+def _by_name(values) -> dict[str, list[str]]:
+    named: dict[str, list[str]] = defaultdict(list)
+    for _cell, name, text in values:
+        named[name].append(text)
+    return named
+
+
+def compare(notebook: str, reference, run, *, reference_is_prefix: bool = False,
+            reference_label: str = "reference", run_label: str = "run") -> list[str]:
+    """Mismatches between two runs' glued values of one notebook (empty when they agree).
+
+    Args:
+        notebook: the notebook's stem (for the messages and the TIMING list).
+        reference, run: ``[(cell, name, text), ...]`` of the two runs.
+        reference_is_prefix: the reference stopped early (the student edition runs up to the
+            first blank): only the values it glued are compared, as a prefix of the run's.
+        reference_label, run_label: how the messages call the two runs.
+
+    Returns:
+        One message per mismatch, each naming notebook, glue name and both values.
+    """
+    skip = TIMING.get(notebook, {})
+    ref, got = _by_name(reference), _by_name(run)
+    problems = []
+    for name in sorted(set(ref) | set(got)):
+        if name in skip:
+            continue
+        a, b = ref.get(name, []), got.get(name, [])
+        if reference_is_prefix:
+            if not a:
+                continue
+            b = b[:len(a)]
+        if a != b:
+            show_a = " then ".join(a) if a else "(not glued)"
+            show_b = " then ".join(b) if b else "(not glued)"
+            problems.append(f"{notebook}: glue {name!r}: {reference_label} {show_a}, "
+                            f"{run_label} {show_b}")
+    return problems
+
+
+# --- pytest plugin: log the glued values of an nbval run -----------------------------------
+
+def pytest_addoption(parser):
+    parser.addoption("--glue-log", default=None,
+                     help="append the glued values of every executed nbval cell to this file "
+                          "(JSON lines; tests/glue_values.py)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    path = item.config.getoption("--glue-log")
+    outputs = getattr(item, "test_outputs", None)
+    if not path or outputs is None or not hasattr(item, "cell"):
+        return
+    notebook = Path(str(item.parent.fspath)).stem
+    cell = next(i for i, c in enumerate(item.parent.nb.cells) if c is item.cell)
+    rows = [{"notebook": notebook, "cell": cell, "name": name, "value": text}
+            for name, text in glued_in_outputs(outputs)]
+    if rows:
+        with open(path, "a", encoding="utf-8") as log:
+            log.writelines(json.dumps(row) + "\n" for row in rows)

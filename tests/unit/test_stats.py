@@ -1,0 +1,130 @@
+"""rnnsec.stats: intervals against published values, SciPy and brute force; coverage."""
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+
+from rnnsec import stats
+from rnnsec.privacy.metrics import auc
+
+
+def test_wilson_matches_newcombes_worked_example():
+    # Newcombe 1998 (Stat. Med. 17:857), Table I: 81/263 -> 0.2553 to 0.3662
+    ci = stats.proportion_interval(81 / 263, n=263)
+    assert ci.low == pytest.approx(0.2553, abs=1e-4) and ci.high == pytest.approx(0.3662, abs=1e-4)
+
+
+def test_wilson_stays_inside_zero_one_and_is_not_a_point_at_the_ends():
+    assert stats.proportion_interval(0.0, n=20).low == 0.0
+    assert stats.proportion_interval(0.0, n=20).high > 0.1
+    assert stats.proportion_interval(1.0, n=20).high == 1.0
+    assert stats.proportion_interval(1.0, n=20).low < 0.9
+
+
+def test_newcombe_difference_matches_the_published_example():
+    # Newcombe 1998 (Stat. Med. 17:873), example (a): 56/70 - 48/80 -> 0.0524 to 0.3339
+    ci = stats.proportion_difference_interval(56 / 70, 48 / 80, n_a=70, n_b=80)
+    assert ci.estimate == pytest.approx(0.2)
+    assert ci.low == pytest.approx(0.0524, abs=1e-4) and ci.high == pytest.approx(0.3339, abs=1e-4)
+
+
+def test_difference_is_antisymmetric():
+    ab = stats.proportion_difference_interval(0.7, 0.55, n_a=200, n_b=200)
+    ba = stats.proportion_difference_interval(0.55, 0.7, n_a=200, n_b=200)
+    assert ab.low == pytest.approx(-ba.high) and ab.high == pytest.approx(-ba.low)
+
+
+def test_a_rate_that_is_not_a_count_raises():
+    with pytest.raises(ValueError, match="not a count out of 200"):
+        stats.proportion_interval(0.123, n=200)
+    with pytest.raises(ValueError, match="level"):
+        stats.proportion_interval(0.5, n=10, level=1.0)
+    with pytest.raises(ValueError, match="n"):
+        stats.proportion_interval(0.5, n=0)
+
+
+def _naive_delong(scores, member):
+    pos, neg = scores[member], scores[~member]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])  # [m, n]
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    return psi.mean(), v10, v01
+
+
+def test_auc_interval_matches_a_brute_force_delong_with_ties():
+    rng = np.random.default_rng(0)
+    member = rng.random(120) < 0.5
+    scores = np.round(rng.normal(size=120) + 0.6 * member, 1)  # rounding makes ties
+    est, v10, v01 = _naive_delong(scores, member)
+    se = np.sqrt(v10.var(ddof=1) / len(v10) + v01.var(ddof=1) / len(v01))
+    ci = stats.auc_interval(scores, member)
+    assert ci.estimate == pytest.approx(est) == pytest.approx(auc(scores, member))
+    assert ci.high - ci.estimate == pytest.approx(1.959964 * se, rel=1e-5)
+
+
+def test_auc_difference_is_paired():
+    rng = np.random.default_rng(1)
+    member = rng.random(300) < 0.5
+    base = rng.normal(size=300) + 0.5 * member
+    a, b = base + 0.05 * rng.normal(size=300), base + 0.05 * rng.normal(size=300)
+    paired = stats.auc_difference_interval(a, b, member)
+    unpaired = stats.difference_interval(stats.auc_interval(a, member),
+                                         stats.auc_interval(b, member))
+    assert paired.estimate == pytest.approx(auc(a, member) - auc(b, member))
+    assert paired.high - paired.low < 0.3 * (unpaired.high - unpaired.low)
+    same = stats.auc_difference_interval(a, a, member)
+    assert same.low == same.high == 0.0
+
+
+def test_auc_interval_covers_the_true_auc_about_95_percent_of_the_time():
+    rng = np.random.default_rng(2)
+    shift, n = 0.5, 100
+    true_auc = scipy_stats.norm.cdf(shift / np.sqrt(2))
+    covered = 0
+    for _ in range(400):
+        member = np.arange(2 * n) < n
+        scores = rng.normal(size=2 * n) + shift * member
+        covered += true_auc in stats.auc_interval(scores, member)
+    assert 0.92 <= covered / 400 <= 0.98, covered
+
+
+def test_auc_inputs_are_validated():
+    with pytest.raises(ValueError, match="both members and non-members"):
+        stats.auc_interval([0.1, 0.2], [1, 1])
+    with pytest.raises(ValueError, match="same length"):
+        stats.auc_difference_interval([0.1, 0.2], [0.1], [0, 1])
+
+
+def test_mean_and_welch_intervals_match_scipy():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(3, 1, size=7), rng.normal(1, 2, size=5)
+    lo, hi = scipy_stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=scipy_stats.sem(a))
+    ci = stats.mean_interval(a)
+    assert (ci.low, ci.high) == (pytest.approx(lo), pytest.approx(hi))
+    ref = scipy_stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    d = stats.mean_difference_interval(a, b)
+    assert (d.low, d.high) == (pytest.approx(ref.low), pytest.approx(ref.high))
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.mean_interval([1.0])
+
+
+def test_bootstrap_is_reproducible_paired_and_close_to_the_t_interval():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=400)
+    y = x + 0.1 + 0.01 * rng.normal(size=400)  # y - x is almost constant
+    boot = stats.bootstrap_interval(lambda a: a.mean(), x)
+    t = stats.mean_interval(x)
+    assert boot == stats.bootstrap_interval(lambda a: a.mean(), x)
+    assert boot.low == pytest.approx(t.low, abs=0.02)
+    assert boot.high == pytest.approx(t.high, abs=0.02)
+    diff = stats.bootstrap_interval(lambda a, b: (b - a).mean(), x, y)
+    assert diff.above(0.09) and diff.below(0.11)
+    with pytest.raises(ValueError, match="first dimension"):
+        stats.bootstrap_interval(np.mean, x, y[:10])
+
+
+def test_interval_predicates_and_repr():
+    ci = stats.Interval(0.05, 0.01, 0.09, 0.95, "test")
+    assert ci.above(0) and not ci.below(0.05) and ci.excludes(0) and 0.05 in ci
+    assert "0.05 [0.01, 0.09] (95%, test)" == repr(ci)
+    with pytest.raises(TypeError, match="Interval"):
+        stats.difference_interval(ci, 0.5)
