@@ -23,15 +23,19 @@ GLUE_LOG = -p tests.glue_values --glue-log=$(GLUE)/$(1).jsonl
 DETERMINISM := -m pytest tests/determinism -q -p no:cacheprovider
 UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Each chapter is one MyST-markdown notebook (notebooks/NN_name.md) paired by jupytext with its
+# executed notebooks/NN_name.ipynb; tests/test_chapter_sources.py fails when a pair differs.
+CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
-        check-notebooks execute bench bench-opacus lock clean student test-student
+        check-notebooks execute bench bench-opacus lock clean student test-student sync
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
 	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
+	@echo "make sync   update each chapter's .md/.ipynb pair from the file edited last"
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
@@ -70,7 +74,12 @@ test: lint test-pinned test-current nb-pinned nb-current test-student determinis
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check rnnsec tests $(wildcard benchmarks/*.py)
+	$(VENV)/bin/ruff check rnnsec tests $(wildcard benchmarks/*.py) $(NOTEBOOKS)
+
+# After editing a chapter's .md in a text editor (or its .ipynb in Jupyter without the jupytext
+# extension): bring the other file of each pair up to date, outputs kept.
+sync: $(VENV)/.installed
+	$(VENV)/bin/jupytext --sync $(CHAPTERS)
 
 test-pinned: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
