@@ -9,6 +9,7 @@ All classifiers output **logits** (the last ``Dense`` has no softmax), so losses
   ``Dense(10)``. Taught in Chapter 1.
 - ``text_classifier``: token ids -> ``Embedding`` -> RNN -> logits (Chapter 2.1, 2.2).
 - ``char_language_model``: characters -> next-character logits at every step (Chapter 2.2).
+- ``compile_classifier``: Adam and cross-entropy on logits, the way every chapter trains.
 
 ``implementation="rnnsec"`` builds the same architecture from ``rnnsec.layers``, whose
 recurrent layers expose their per-step activations and share Keras's weight layout. Both
@@ -25,7 +26,7 @@ CELLS = ("lstm", "gru", "simple_rnn")
 IMPLEMENTATIONS = ("keras", "rnnsec")
 
 __all__ = ["CELLS", "sequence_classifier", "text_classifier", "char_language_model",
-           "recurrent_layer"]
+           "recurrent_layer", "compile_classifier"]
 
 
 def recurrent_layer(cell: str = "lstm", units: int = 64, *, return_sequences: bool = False,
@@ -148,3 +149,28 @@ def _check_input_shape(input_shape) -> None:
     if steps is not None:
         check_number("input_shape[0] (steps)", steps, low=1, integer=True)
     check_number("input_shape[1] (features)", features, low=1, integer=True)
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
+    """Compile a logits classifier with Adam, sparse cross-entropy on logits and accuracy.
+
+    ``from_logits=True`` lets the loss apply the softmax itself, which is numerically safer
+    than a softmax layer followed by cross-entropy and is the loss every attack in the book
+    differentiates.
+
+    Args:
+        model: a Keras model that outputs logits ``[B, C]`` (integer labels ``[B]``).
+        learning_rate: Adam's learning rate (> 0).
+
+    Returns:
+        The same model, compiled (so calls can be chained).
+
+    Kingma & Ba 2015 (Adam). Chapter 1 (the article's model), also Chapters 3.3 and 4.1.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    check_number("learning_rate", learning_rate, low=0, low_open=True)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model

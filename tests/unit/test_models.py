@@ -52,3 +52,24 @@ def test_text_classifier_and_language_model_shapes():
 def test_builders_reject_bad_arguments(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_compile_classifier_trains_on_logits_with_the_given_learning_rate():
+    model = models.compile_classifier(models.sequence_classifier((4, 3), 5, units=8), 3e-3)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(3e-3)
+    assert model.loss.get_config()["from_logits"] is True
+    x = np.random.default_rng(0).random((16, 4, 3)).astype("float32")
+    y = np.arange(16) % 5
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert {"loss", "accuracy"} <= set(history.history)
+
+
+@pytest.mark.parametrize("model, lr, error, match", [
+    ("not a model", 1e-3, TypeError, "keras.Model"),
+    (None, 0.0, ValueError, "learning_rate"),
+    (None, -1e-3, ValueError, "learning_rate"),
+])
+def test_compile_classifier_rejects_bad_arguments(model, lr, error, match):
+    model = models.sequence_classifier((4, 3), 5, units=8) if model is None else model
+    with pytest.raises(error, match=match):
+        models.compile_classifier(model, lr)
