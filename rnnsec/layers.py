@@ -159,7 +159,8 @@ def record_taps(tape: tf.GradientTape) -> Iterator[TapRecorder]:
     Yields:
         The :class:`TapRecorder`; its ``traces`` list fills as layers are called.
 
-    Chapter 3.2 (fast per-example gradients).
+    Used by the fast per-example gradient engine of
+    :func:`~rnnsec.privacy.clipping.clipped_gradient_sum`.
     """
     recorder = TapRecorder(tape)
     stack = _recorder_stack()
@@ -184,7 +185,8 @@ def tapped_dense(x: tf.Tensor, kernel, bias=None) -> tf.Tensor:
     Returns:
         ``[B, ..., K]``.
 
-    Goodfellow 2015 (per-example gradients of a linear layer). Chapter 3.2.
+    Goodfellow 2015 (per-example gradients of a linear layer). Used by the fast engine's twin of
+    ``keras.layers.Dense`` and by custom twins (see ``register_fast_layer``).
     """
     z = tf.tensordot(x, tf.convert_to_tensor(kernel), axes=1)  # [B, ..., K]
     if bias is not None:
@@ -208,7 +210,8 @@ def tapped_lookup(ids: tf.Tensor, table) -> tf.Tensor:
     Returns:
         ``[B, ..., E]``.
 
-    Chapter 3.2 (per-example gradients of an embedding).
+    Used by the fast engine's twin of ``keras.layers.Embedding`` (per-example gradients of an
+    embedding).
     """
     ids = tf.cast(ids, tf.int32)
     out = tf.gather(tf.convert_to_tensor(table), ids)  # [B, ..., E]
@@ -452,7 +455,8 @@ class SimpleRNN(_Recurrent):
         **kwargs: the Keras initializer arguments and ``name`` (``recurrent_activation`` is
             unused).
 
-    Elman 1990. Chapter 1 (models) and Chapter 3.2 (per-example gradients).
+    Elman 1990. Chapter 4.1 analyses this network (with Keras's ``SimpleRNN``); build it with
+    ``models.sequence_classifier(..., cell="simple_rnn", implementation="rnnsec")``.
     """
 
     GATES = 1
@@ -483,7 +487,8 @@ class LSTM(_Recurrent):
         return_sequences: return ``[B, T, H]`` instead of ``[B, H]``.
         **kwargs: the Keras initializer arguments and ``name``.
 
-    Hochreiter and Schmidhuber 1997. Chapter 1 and Chapter 3.2.
+    Hochreiter and Schmidhuber 1997. Chapter 1 (the article's model, with Keras's ``LSTM``) and
+    Chapter 3.2 (this layer, built with ``implementation="rnnsec"``).
     """
 
     GATES = 4
@@ -543,7 +548,8 @@ class GRU(_Recurrent):
         return_sequences: return ``[B, T, H]`` instead of ``[B, H]``.
         **kwargs: the Keras initializer arguments and ``name``.
 
-    Cho et al. 2014. Chapter 1 and Chapter 3.2.
+    Cho et al. 2014. Chapter 1 (an exercise, with Keras's ``GRU``); build this one with
+    ``models.sequence_classifier(..., cell="gru", implementation="rnnsec")``.
     """
 
     GATES = 3

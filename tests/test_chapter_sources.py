@@ -42,6 +42,7 @@ def test_markdown_source_and_executed_notebook_are_in_sync(path):
         f"{path.name}: not paired (jupytext --set-formats {PAIRING} {path.name})")
     a, b = _cells(source), _cells(executed)
     hint = f"out of sync; run `make sync` (jupytext --sync notebooks/{path.stem}.md)"
-    assert len(a) == len(b), f"{path.stem}: {len(a)} cells in the .md, {len(b)} in the .ipynb, {hint}"
+    assert len(a) == len(b), (f"{path.stem}: {len(a)} cells in the .md, {len(b)} in the "
+                              f".ipynb, {hint}")
     for i, (cell_md, cell_nb) in enumerate(zip(a, b, strict=True)):
         assert cell_md == cell_nb, f"{path.stem}: cell {i} differs between .md and .ipynb, {hint}"

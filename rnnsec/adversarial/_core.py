@@ -2,7 +2,9 @@
 
 Internal to ``rnnsec.adversarial``; the chapters never call it directly. Every attack in the
 package checks its inputs here, so the error messages (naming the argument and the allowed
-range) are the same everywhere. Taught implicitly in Chapter 2 (Adversarial attacks on RNNs).
+range) are the same everywhere. Used by the attacks (:func:`~rnnsec.adversarial.fgsm`,
+:func:`~rnnsec.adversarial.pgd`, :func:`~rnnsec.adversarial.simba`, ...) and by
+:class:`~rnnsec.adversarial.AdversarialTrainer`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ adversarial robustness"): when a defence masks gradients instead of being robust
 steps or restarts stop helping, a black-box attack beats the white-box one, or even a huge
 epsilon does not bring accuracy down to chance. Each check returns pass/fail with its numbers.
 
-Taught in Chapter 2.1 (Evaluating robustness) and used in Chapter 3.
+Taught in Chapter 2.1 (robustness curves and gradient-masking checks).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 White-box attacks (FGSM, PGD, embedding-space FGM, gradient-guided word substitution) leave
 ``queries`` as None; black-box attacks report the model queries each example used. Text attacks
-that substitute words fill ``words_changed``. Taught in Chapter 2 (Adversarial attacks on RNNs).
+that substitute words fill ``words_changed``. Returned by the attacks of
+:mod:`rnnsec.adversarial` (:func:`~rnnsec.adversarial.fgsm`, :func:`~rnnsec.adversarial.pgd`,
+:func:`~rnnsec.adversarial.simba`, ...).
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ def split_text_model(model) -> TextModelParts:
     Returns:
         A ``TextModelParts``.
 
-    Chapter 2.1.
+    Used by :func:`embedding_fgm`, :func:`embedding_pgd`, :func:`word_substitution` and the
+    text methods of :class:`~rnnsec.adversarial.AdversarialTrainer`.
     """
     parts = _PARTS.get(model)
     if parts is not None:
@@ -184,7 +185,8 @@ def embedding_fgm(model, tokens, y, epsilon: float, *, normalize: bool = True,
         An ``AttackResult`` whose ``x_adv`` holds the perturbed embeddings ``[B, L, E]`` and
         whose ``robust_accuracy`` is the model's accuracy under the perturbation.
 
-    Chapter 2.1 and Chapter 3.3 (embedding adversarial training).
+    Chapter 2.1. Embedding adversarial training (``AdversarialTrainer``, ``"embedding_at"``)
+    trains against this kind of perturbation.
     """
     return _embedding_attack("embedding_fgm", model, tokens, y, epsilon, steps=1,
                              step_size=epsilon, normalize=normalize, random_start=False,
@@ -214,7 +216,8 @@ def embedding_pgd(model, tokens, y, epsilon: float, steps: int = 10,
     Returns:
         An ``AttackResult`` with perturbed embeddings ``[B, L, E]`` in ``x_adv``.
 
-    Miyato et al. 2017 (perturbation), Madry et al. 2018 (PGD); Chapter 2.1.
+    Miyato et al. 2017 (perturbation), Madry et al. 2018 (PGD). The multi-step version of
+    :func:`embedding_fgm`; :func:`~rnnsec.adversarial.run_attack` runs it as ``"embedding_pgd"``.
     """
     check_number("steps", steps, low=1, integer=True)
     if step_size is None:

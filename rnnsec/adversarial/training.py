@@ -80,7 +80,7 @@ class AdversarialTrainer(keras.Model):
             padding (as in ``keras.layers.Masking``); such steps are never perturbed.
             None: every step is real.
 
-    Chapter 3.1 (PGD, FGSM-RS, free), 3.2 (TRADES), 3.3 (embedding AT and VAT).
+    Chapter 3.1 (PGD, FGSM-RS, free and TRADES; embedding AT and VAT for text models).
     """
 
     def __init__(self, model: keras.Model, method: str = "pgd", epsilon: float = 0.1, *,

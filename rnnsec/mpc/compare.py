@@ -89,7 +89,8 @@ def ltz(x: SharedTensor) -> SharedTensor:
         A shared tensor of 0/1 at scale 0 (multiplying by it needs no truncation).
 
     Eight rounds (module docstring); edaBit comparison (Escudero et al., 2020) with daBit
-    conversion (Rotaru and Wood, 2019). Chapter 3.3.
+    conversion (Rotaru and Wood, 2019). Used by :func:`~rnnsec.mpc.sigmoid` and
+    :func:`~rnnsec.mpc.tanh` (the sign of the input, or the clamp of ``"piecewise"``).
     """
     session = _session_of(x, "x")
     parts = session._use(session.dealer.comparison_mask(x.shape), "comparison", (x.shape,))
@@ -104,7 +105,7 @@ def ltz(x: SharedTensor) -> SharedTensor:
 
 
 def less_than(x, y) -> SharedTensor:
-    """Shares of [x < y] (0/1, scale 0); at least one of ``x``, ``y`` shared. Chapter 3.3."""
+    """Shares of [x < y] (0/1, scale 0); at least one of ``x``, ``y`` shared: ``ltz(x - y)``."""
     if not (isinstance(x, SharedTensor) or isinstance(y, SharedTensor)):
         raise TypeError("less_than needs at least one SharedTensor operand")
     return ltz(x - y)
@@ -127,13 +128,13 @@ def where(condition: SharedTensor, a, b) -> SharedTensor:
 
 
 def relu(x: SharedTensor) -> SharedTensor:
-    """max(x, 0) = x * (1 - [x < 0]): one comparison and one multiplication. Chapter 3.3."""
+    """max(x, 0) = x * (1 - [x < 0]): one comparison (:func:`ltz`) and one multiplication."""
     _session_of(x, "x")
     return x * (1 - ltz(x))
 
 
 def absolute(x: SharedTensor) -> SharedTensor:
-    """``|x| = x * (1 - 2 [x < 0])``: one comparison and one multiplication. Chapter 3.3."""
+    """``|x| = x * (1 - 2 [x < 0])``: one comparison (:func:`ltz`) and one multiplication."""
     _session_of(x, "x")
     return x * (1 - 2 * ltz(x))
 

@@ -8,7 +8,9 @@ a printable table. When views are kept, each party's received payloads form its 
 about: a protocol is private if every party's view can be simulated from its own input and
 output alone.
 
-Taught in Chapter 3.3 (cost of MPC: bytes and rounds) and Chapter 3.3 (views and simulation).
+Kept by every :class:`~rnnsec.mpc.Session`: ``session.transcript`` is the :class:`Transcript`,
+``session.view(party)`` a :class:`PartyView` and ``session.stats()`` a
+:class:`CommunicationStats`.
 """
 
 from __future__ import annotations

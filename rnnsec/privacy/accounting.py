@@ -183,7 +183,8 @@ def classic_rdp_to_dp(orders: np.ndarray, rdp: np.ndarray, delta: float) -> tupl
     Returns:
         (epsilon, best order).
 
-    Mironov 2017, "Renyi differential privacy", Proposition 3. Chapter 4.2.
+    Mironov 2017, "Renyi differential privacy", Proposition 3. Used by :func:`compute_epsilon`
+    with ``conversion="classic"``.
     """
     orders = _check_orders(orders)
     rdp = np.asarray(rdp, dtype=np.float64)

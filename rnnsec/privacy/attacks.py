@@ -202,7 +202,7 @@ def logit_confidence(logits, y) -> np.ndarray:
         float64 ``[N]``; large for confident correct predictions.
 
     Carlini, Chien, Nasr, Song, Terzis, Tramer 2022 (logit scaling of the confidence).
-    Chapter 2.2.
+    The statistic of :func:`lira_attack`; Chapter 6.1 audits with it (an exercise).
     """
     z, labels = _logits_and_labels(logits, y)
     rows = np.arange(len(labels))
@@ -541,7 +541,7 @@ def lira_scores(target_statistic, shadow_statistic, keep, *, online: bool = True
         float64 ``[N]``; higher means "more likely a member".
 
     Carlini, Chien, Nasr, Song, Terzis, Tramer 2022, "Membership inference attacks from first
-    principles" (online and offline LiRA). Chapter 2.2.
+    principles" (online and offline LiRA). Used by :func:`lira_attack`.
     """
     target = as_float_array("target_statistic", target_statistic, ndim=1).astype(np.float64)
     stat = as_float_array("shadow_statistic", shadow_statistic, ndim=2).astype(np.float64)

@@ -13,8 +13,8 @@ accountant's epsilon, the training code or the accounting has a bug.
   training run; the auditor guesses in/out for the most and least confident ones; under
   (eps, delta)-DP the number of correct guesses is (almost) dominated by a binomial.
 
-Pure NumPy/SciPy; the scores come from ``rnnsec.privacy.attacks``. Chapter 5.2 (auditing DP
-training) teaches this.
+Pure NumPy/SciPy; the scores come from ``rnnsec.privacy.attacks``. Chapter 6.1 (auditing DP
+training) teaches this; Chapter 6.2 audits the capstone's models.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def clopper_pearson(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
     Returns:
         (lo, hi) with P(lo <= p <= hi) >= 1 - alpha.
 
-    Clopper & Pearson 1934. Chapter 5.2.
+    Clopper & Pearson 1934. Used by :func:`epsilon_lower_bound`.
     """
     check_number("trials", trials, low=1, integer=True)
     check_number("successes", successes, low=0, high=trials, integer=True)
@@ -82,7 +82,7 @@ def confusion_counts(predicted_member, is_member) -> tuple[int, int, int, int]:
     Returns:
         (true positives, false negatives, false positives, true negatives).
 
-    Chapter 5.2.
+    Chapter 6.1 (an exercise, with :func:`epsilon_lower_bound`).
     """
     g = as_labels("predicted_member", predicted_member)
     m = as_labels("is_member", is_member)
@@ -160,7 +160,7 @@ def epsilon_lower_bound(tp: int, fn: int, fp: int, tn: int, delta: float = 0.0,
     Returns:
         An :class:`AuditResult`.
 
-    Jagielski, Ullman, Oprea 2020, Section 3 (their Algorithm 2). Chapter 5.2.
+    Jagielski, Ullman, Oprea 2020, Section 3 (their Algorithm 2). Chapter 6.1 (an exercise).
     """
     for name, value in (("tp", tp), ("fn", fn), ("fp", fp), ("tn", tn)):
         check_number(name, value, low=0, integer=True)
@@ -218,7 +218,7 @@ def one_run_p_value(m: int, n_guesses: int, n_correct: int, epsilon: float,
         The p-value in [0, 1]; small values refute the (eps, delta)-DP claim.
 
     Steinke, Nasr, Jagielski 2023, Theorem 3.1 / Corollary 5.4 and their Appendix D.
-    Chapter 5.2.
+    :func:`one_run_epsilon_lower_bound` inverts this test.
     """
     _check_guess_counts(m, n_guesses, n_correct)
     check_number("epsilon", epsilon, low=0)
@@ -241,7 +241,8 @@ def one_run_epsilon_lower_bound(m: int, n_guesses: int, n_correct: int, delta: f
     Returns:
         The lower bound on epsilon (0 when even eps = 0 is not refuted).
 
-    Steinke, Nasr, Jagielski 2023, Appendix D. Chapter 5.2.
+    Steinke, Nasr, Jagielski 2023, Appendix D. Chapters 6.1 and 6.2 (the ceiling of an
+    audit: every guess right).
     """
     _check_guess_counts(m, n_guesses, n_correct)
     check_number("delta", delta, low=0, high=1, high_open=True)
@@ -273,7 +274,8 @@ def sample_inclusion(m: int, seed: int | np.random.Generator) -> np.ndarray:
     Returns:
         Boolean array of shape [m]; True = include the canary.
 
-    Steinke, Nasr, Jagielski 2023, Algorithm 1 (S_i uniform on {-1, +1}). Chapter 5.2.
+    Steinke, Nasr, Jagielski 2023, Algorithm 1 (S_i uniform on {-1, +1}).
+    Chapters 6.1 and 6.2.
     """
     check_number("m", m, low=1, integer=True)
     if not isinstance(seed, np.random.Generator):
@@ -340,7 +342,7 @@ def one_run_audit(scores, is_included, n_positive_guesses: int, n_negative_guess
     Returns:
         A :class:`OneRunAuditResult`.
 
-    Steinke, Nasr, Jagielski 2023, Algorithm 1. Chapter 5.2.
+    Steinke, Nasr, Jagielski 2023, Algorithm 1. Chapters 6.1 and 6.2.
     """
     s = as_float_array("scores", scores, ndim=1)
     inc = as_labels("is_included", is_included)

@@ -616,7 +616,7 @@ def per_example_gradients(model: keras.Model, loss_fn, x, y, engine: str = "auto
         per-example gradient is ``[m, V, E]``), so use it for small models and teaching;
         training only needs :func:`clipped_gradient_sum`.
 
-    Abadi et al. 2016 (per-example clipping needs them); Goodfellow 2015. Chapter 3.2.
+    Abadi et al. 2016 (per-example clipping needs them); Goodfellow 2015.
     """
     loss_fn = _check_common(model, loss_fn, engine, general_method, num_microbatches, x)
     if resolve_engine(model, engine) == "general":

@@ -117,7 +117,7 @@ class DPModel(keras.Model):
     ``sample_weight`` is refused: weighting examples would change the sensitivity.
 
     Abadi et al. 2016 (DP-SGD); McMahan et al. 2018 (dividing by the expected batch size).
-    Chapter 3.2.
+    Built by :func:`make_private`; Chapters 2.3 and 6.2 subclass it to add adversarial training.
     """
 
     def __init__(self, model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,

@@ -9,8 +9,9 @@ skew-normal fitted to a sample of reference log-perplexities extrapolates the ra
 
 This module is the math on numbers: it takes arrays of log-perplexities (lower = the model
 finds the sequence more likely) and secret *formats* such as ``"###-####"`` (``#`` = one
-digit). Scoring strings with a trained model lives with the models. Chapter 2.2 (memorisation
-and canaries) teaches it.
+digit). Scoring strings with a trained model lives in :mod:`rnnsec.privacy.extraction`,
+whose :func:`~rnnsec.privacy.extraction.canary_exposure` uses this module; Chapter 2.3 calls
+:func:`exposure_exact` directly.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def exposure_exact(canary_log_perplexity, reference_log_perplexities,
         Exposure in [0, log2(N + 1)]: a float, or shape [C] for an array input.
 
     Carlini, Liu, Erlingsson, Kos, Song 2019, "The Secret Sharer", Definition 3.
-    Chapter 2.2.
+    Chapter 2.3 (canaries in a classifier's training set).
     """
     canary, scalar = _canaries(canary_log_perplexity)
     ref = np.sort(_references(reference_log_perplexities))  # [N]
@@ -142,7 +143,8 @@ def fit_skew_normal(reference_log_perplexities) -> SkewNormalFit:
         A :class:`SkewNormalFit`.
 
     Carlini et al. 2019, Section 4.3 (approximating exposure by distribution modelling).
-    Chapter 2.2.
+    Used by :func:`exposure_extrapolated` and by
+    :func:`~rnnsec.privacy.extraction.canary_exposure` (``exact=False``).
     """
     ref = _references(reference_log_perplexities, MIN_REFERENCES_FOR_FIT)
     if np.ptp(ref) == 0:
@@ -169,7 +171,9 @@ def exposure_extrapolated(canary_log_perplexity,
     Returns:
         Exposure >= 0: a float, or shape [C] for an array input.
 
-    Carlini et al. 2019, "The Secret Sharer", Section 4.3. Chapter 2.2.
+    Carlini et al. 2019, "The Secret Sharer", Section 4.3. The same estimate as
+    :func:`~rnnsec.privacy.extraction.canary_exposure` with ``exact=False``, from
+    log-perplexities you computed.
     """
     _canaries(canary_log_perplexity)  # validate before the (slower) fit
     return fit_skew_normal(reference_log_perplexities).exposure(canary_log_perplexity)
@@ -197,7 +201,8 @@ def secret_space(format: str) -> int:
     Returns:
         The size of the candidate set R (10^7 for ``"###-####"``).
 
-    Carlini et al. 2019, Section 3. Chapter 2.2.
+    Carlini et al. 2019, Section 3. Used by :func:`~rnnsec.privacy.extraction.canary_exposure` and
+    :func:`~rnnsec.privacy.extraction.secret_log_perplexities`.
     """
     return 10 ** _placeholders(format)
 
@@ -212,7 +217,7 @@ def format_secret(format: str, index: int) -> str:
     Returns:
         The secret, e.g. ``format_secret("###-####", 42) == "000-0042"``.
 
-    Chapter 2.2.
+    Used by :func:`enumerate_secrets` and :func:`random_secrets`.
     """
     k = _placeholders(format)
     check_number("index", index, low=0, high=10**k - 1, integer=True)
@@ -231,7 +236,7 @@ def secret_index(format: str, secret: str) -> int:
     Returns:
         The index of the secret in the format's enumeration order.
 
-    Chapter 2.2.
+    Used by :func:`random_secrets` and :func:`~rnnsec.privacy.extraction.canary_exposure`.
     """
     _placeholders(format)
     if not isinstance(secret, str):
@@ -256,7 +261,9 @@ def enumerate_secrets(format: str, limit: int | None = None) -> list[str]:
     Returns:
         A list of min(limit, secret_space(format)) strings.
 
-    Carlini et al. 2019 (exact exposure enumerates the whole space). Chapter 2.2.
+    Carlini et al. 2019 (exact exposure enumerates the whole space).
+    :func:`~rnnsec.privacy.extraction.secret_log_perplexities` scores these candidates, in this
+    order, without listing them.
     """
     space = secret_space(format)
     if limit is None:
@@ -284,7 +291,9 @@ def random_secrets(format: str, n: int, seed: int | np.random.Generator,
     Returns:
         A list of n distinct secrets, in random order.
 
-    Carlini et al. 2019, Section 3 (canaries are random). Chapter 2.2.
+    Carlini et al. 2019, Section 3 (canaries are random). Used by
+    :func:`~rnnsec.privacy.extraction.canary_exposure` (the sampled references of
+    ``exact=False``).
     """
     k = _placeholders(format)
     if k > MAX_PLACEHOLDERS:

@@ -229,7 +229,7 @@ def sequence_log_perplexity(model, vocab, candidates: str | Sequence[str], prefi
         float64 ``[len(candidates)]`` (a 1-element array for a single string).
 
     Carlini, Liu, Erlingsson, Kos, Song 2019, "The Secret Sharer" (log-perplexity).
-    Chapter 2.2.
+    Used by :func:`canary_exposure` (``exact=False``).
     """
     index = _check_vocab(vocab)
     texts = [candidates] if isinstance(candidates, str) else candidates
@@ -347,7 +347,8 @@ def secret_log_perplexities(model, vocab, prefix: str, secret_format: str, *,
     Returns:
         float64 ``[secret_space(secret_format)]``.
 
-    Carlini et al. 2019 (exact exposure enumerates the whole space). Chapter 2.2.
+    Carlini et al. 2019 (exact exposure enumerates the whole space). Used by
+    :func:`canary_exposure` (``exact=True``).
     """
     index = _check_vocab(vocab)
     context = _encode("prefix", prefix, index)

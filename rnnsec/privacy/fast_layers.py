@@ -41,7 +41,8 @@ name; :func:`register_fast_layer` adds a layer type. Example: a layer computing 
 
 A twin must route every trainable variable of its layer through ``tapped_dense`` /
 ``tapped_lookup`` (or record a ``LinearTap`` itself); the engine checks that each variable was
-recorded exactly once. Chapter 3.2 explains the engine.
+recorded exactly once. The engine runs as ``engine="fast"`` of
+:func:`~rnnsec.privacy.clipping.clipped_gradient_sum`.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def register_fast_layer(layer_type: type, twin: TwinFn, *, kind: str | None = No
     Returns:
         The :class:`FastLayer` entry.
 
-    Chapter 3.2.
+    The fast engine of :func:`~rnnsec.privacy.clipping.clipped_gradient_sum` runs the
+    registered twins.
     """
     if not isinstance(layer_type, type) or not issubclass(layer_type, keras.layers.Layer):
         raise TypeError(f"layer_type must be a keras.layers.Layer subclass, got {layer_type!r}")

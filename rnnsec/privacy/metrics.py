@@ -139,7 +139,7 @@ def roc_curve(scores, is_member) -> RocResult:
     Returns:
         A :class:`RocResult`.
 
-    Chapter 2.2.
+    Used by the other metrics here and by :func:`evaluate_attack`.
     """
     s, m = _check_scores(scores, is_member)
     order = np.argsort(-s, kind="stable")  # [N], highest score first
@@ -187,7 +187,8 @@ def tpr_at_fpr(scores, is_member, fpr: float) -> float:
     Returns:
         TPR in [0, 1].
 
-    Carlini et al. 2022, "Membership inference attacks from first principles". Chapter 2.2.
+    Carlini et al. 2022, "Membership inference attacks from first principles". Used by
+    :meth:`rnnsec.privacy.attacks.MembershipScores.tpr_at`.
     """
     check_number("fpr", fpr, low=0, high=1, low_open=True, high_open=True)
     return _tpr_at(roc_curve(scores, is_member), fpr)
@@ -203,7 +204,7 @@ def membership_advantage(scores, is_member) -> float:
         Advantage in [0, 1] (0 at the trivial thresholds; 1 for perfect separation).
 
     Yeom, Giacomelli, Fredrikson, Jha 2018, "Privacy risk in machine learning", Definition 4.
-    Chapter 2.2.
+    Chapter 6.2 (the advantage under shuffled membership labels).
     """
     roc = roc_curve(scores, is_member)
     return float(np.max(roc.tpr - roc.fpr))
@@ -221,7 +222,8 @@ def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
     Returns:
         An :class:`AttackResult`.
 
-    Chapter 2.2.
+    Used by every attack in :mod:`rnnsec.privacy.attacks` (the ``result`` of its
+    :class:`~rnnsec.privacy.attacks.MembershipScores`).
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
