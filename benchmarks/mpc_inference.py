@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=9)
     parser.add_argument("--units", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--parties", type=int, nargs="+", default=[2], choices=[2, 3])
-    parser.add_argument("--method", default="reciprocal", choices=list(mpc.METHODS))
+    parser.add_argument("--method", default="reciprocal", choices=list(mpc.SIGMOID_METHODS))
     parser.add_argument("--exp-iterations", type=int, default=8,
                         help="squarings in exp (CrypTen: 8)")
     parser.add_argument("--exp-order", type=int, default=1,

@@ -436,7 +436,7 @@ def approximation_errors(x, exact, approximations: dict, *, function_label: str 
 
 
 def _roc_points(label, value) -> tuple[np.ndarray, np.ndarray, float | None]:
-    """(fpr, tpr, auc or None) from a RocResult, an AttackResult, MembershipScores or a pair."""
+    """(fpr, tpr, auc or None) of a RocResult, MembershipAttackResult, MembershipScores, pair."""
     for attr in ("result", "roc"):
         value = getattr(value, attr, value)
     if hasattr(value, "fpr") and hasattr(value, "tpr"):
@@ -455,8 +455,9 @@ def roc_curves(curves: dict, *, log_scale: bool = True, ax=None,
     FPR or TPR 0 cannot be drawn on log axes and are left out.
 
     Args:
-        curves: label -> a ``RocResult``, an ``AttackResult``, a ``MembershipScores`` or an
-            ``(fpr, tpr)`` pair of 1-D arrays in [0, 1]. The AUC, when known, joins the label.
+        curves: label -> a ``RocResult``, a ``MembershipAttackResult``, a ``MembershipScores``
+            or an ``(fpr, tpr)`` pair of 1-D arrays in [0, 1]. The AUC, when known, joins the
+            label.
         log_scale: log-log axes (True) or linear ones.
         ax: axes to draw on, or None for a new figure.
         title: figure title.

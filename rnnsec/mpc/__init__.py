@@ -22,7 +22,7 @@ from rnnsec.mpc.aggregation import DropoutError, SecureAggregationResult, secure
 from rnnsec.mpc.compare import absolute, less_than, ltz, relu, where
 from rnnsec.mpc.dealer import Dealer, Material, TripleReuseError
 from rnnsec.mpc.functions import (
-    METHODS,
+    SIGMOID_METHODS,
     ApproximationReport,
     approximation_error,
     exp,
@@ -45,7 +45,7 @@ from rnnsec.mpc.session import Mark, Session, SharedTensor, concatenate, stack
 from rnnsec.mpc.transcript import CommunicationStats, Message, PartyView, Transcript, ViewEntry
 
 __all__ = [
-    "CELLS", "METHODS",
+    "CELLS", "SIGMOID_METHODS",
     # sharing and accounting
     "Session", "SharedTensor", "Mark", "concatenate", "stack", "encode", "decode",
     "max_abs_value", "FixedPointRangeError", "Dealer", "Material", "TripleReuseError",

@@ -35,7 +35,7 @@ from rnnsec.mpc.compare import ltz
 from rnnsec.mpc.ring import to_ring
 from rnnsec.mpc.session import Session, SharedTensor, stack
 
-METHODS = ("reciprocal", "poly", "piecewise")
+SIGMOID_METHODS = ("reciprocal", "poly", "piecewise")
 FUNCTIONS = ("exp", "reciprocal", "sigmoid", "tanh")
 _DEFAULT_RANGES = {"exp": (-10.0, 2.0), "reciprocal": (0.1, 20.0), "sigmoid": (-10.0, 10.0),
                    "tanh": (-5.0, 5.0)}
@@ -190,7 +190,7 @@ def sigmoid(x: SharedTensor, method: str = "reciprocal", *, degree: int = 9,
 
     CrypTen (Knott et al., 2021); Chapter 3.3.
     """
-    check_choice("method", method, METHODS)
+    check_choice("method", method, SIGMOID_METHODS)
     x = _fixed(x)
     if method == "reciprocal":
         negative = ltz(x)  # [x < 0], integer 0/1
@@ -311,7 +311,7 @@ def approximation_error(function: str = "sigmoid", method: str | None = None,
         if method is not None:
             raise ValueError(f"method must be None for {function!r}, got {method!r}")
     else:
-        method = check_choice("method", "reciprocal" if method is None else method, METHODS)
+        method = check_choice("method", "reciprocal" if method is None else method, SIGMOID_METHODS)
     d_low, d_high = _DEFAULT_RANGES[function]
     low = d_low if low is None else check_number("low", low)
     high = d_high if high is None else check_number("high", high)

@@ -308,7 +308,7 @@ def secure_rnn_predict(session: Session, weights, x, cell: str = "lstm", lengths
     """
     if not isinstance(session, Session):
         raise TypeError(f"session must be a Session, got {type(session).__name__}")
-    check_choice("method", method, F.METHODS)
+    check_choice("method", method, F.SIGMOID_METHODS)
     if not isinstance(compare, bool) or not isinstance(progress, bool):
         raise TypeError("compare and progress must be True or False")
     if function_options is None:

@@ -17,9 +17,10 @@ higher score means "more likely a training member":
 :func:`train_shadow_models` trains the shadows once (each candidate is IN for exactly half of
 them) so that the shadow and LiRA attacks share them. Every attack returns
 :class:`MembershipScores`: the per-example scores (to ask *which* records leak most) and the
-:class:`~rnnsec.privacy.metrics.AttackResult` of :func:`~rnnsec.privacy.metrics.evaluate_attack`
-(ROC, AUC, advantage, TPR at low FPR). Models output logits (as every ``rnnsec.models`` model
-does). Chapter 2.2 ("Privacy leakage") teaches these attacks.
+:class:`~rnnsec.privacy.metrics.MembershipAttackResult` of
+:func:`~rnnsec.privacy.metrics.evaluate_attack` (ROC, AUC, advantage, TPR at low FPR). Models
+output logits (as every ``rnnsec.models`` model does). Chapter 2.2 ("Privacy leakage") teaches
+these attacks.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from rnnsec._validate import (
 )
 from rnnsec.privacy.metrics import (
     DEFAULT_FPRS,
-    AttackResult,
+    MembershipAttackResult,
     as_labels,
     evaluate_attack,
     tpr_at_fpr,
@@ -77,14 +78,14 @@ class MembershipScores:
         name: the attack's label (used in tables and legends).
         scores: float64 ``[N]``; higher means "more likely a training member".
         is_member: bool ``[N]``, the truth (used only to evaluate, never by the attack).
-        result: the :class:`~rnnsec.privacy.metrics.AttackResult` (ROC, AUC, advantage,
-            TPR at low FPR).
+        result: the :class:`~rnnsec.privacy.metrics.MembershipAttackResult` (ROC, AUC,
+            advantage, TPR at low FPR).
     """
 
     name: str
     scores: np.ndarray
     is_member: np.ndarray
-    result: AttackResult
+    result: MembershipAttackResult
 
     @property
     def auc(self) -> float:
@@ -112,7 +113,7 @@ class MembershipScores:
         return pool[order[:k]].astype(np.int64)
 
     def as_dict(self) -> dict:
-        """The attack's metrics as one table row (see ``AttackResult.as_dict``)."""
+        """The attack's metrics as one table row (see ``MembershipAttackResult.as_dict``)."""
         return self.result.as_dict()
 
     def __repr__(self) -> str:

@@ -26,7 +26,7 @@ from rnnsec._validate import (
 
 __all__ = [
     "RocResult",
-    "AttackResult",
+    "MembershipAttackResult",
     "roc_curve",
     "auc",
     "tpr_at_fpr",
@@ -67,7 +67,7 @@ class RocResult:
 
 
 @dataclass(frozen=True)
-class AttackResult:
+class MembershipAttackResult:
     """Summary of a membership inference attack on a set of members and non-members.
 
     Attributes:
@@ -96,7 +96,7 @@ class AttackResult:
 
     def __repr__(self) -> str:
         tprs = ", ".join(f"TPR {t:.3f} at FPR {f:g}" for f, t in self.tpr_at_fpr)
-        return (f"AttackResult({self.name!r}: {self.n_members} members vs "
+        return (f"MembershipAttackResult({self.name!r}: {self.n_members} members vs "
                 f"{self.n_nonmembers} non-members; AUC {self.auc:.3f}, advantage "
                 f"{self.advantage:.3f}; {tprs})")
 
@@ -211,8 +211,8 @@ def membership_advantage(scores, is_member) -> float:
 
 
 def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
-                    name: str = "attack") -> AttackResult:
-    """All the metrics of one attack at once, as an :class:`AttackResult`.
+                    name: str = "attack") -> MembershipAttackResult:
+    """All the metrics of one attack at once, as a :class:`MembershipAttackResult`.
 
     Args:
         scores, is_member: as in :func:`roc_curve`.
@@ -220,7 +220,7 @@ def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
         name: a label for tables.
 
     Returns:
-        An :class:`AttackResult`.
+        A :class:`MembershipAttackResult`.
 
     Used by every attack in :mod:`rnnsec.privacy.attacks` (the ``result`` of its
     :class:`~rnnsec.privacy.attacks.MembershipScores`).
@@ -233,6 +233,7 @@ def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
         check_number("fprs", f, low=0, high=1, low_open=True, high_open=True)
     s, m = _check_scores(scores, is_member)
     roc = roc_curve(s, m)
-    return AttackResult(name=name, n_members=int(m.sum()), n_nonmembers=int((~m).sum()),
-                        auc=roc.auc, advantage=float(np.max(roc.tpr - roc.fpr)),
-                        tpr_at_fpr=tuple((float(f), _tpr_at(roc, f)) for f in fprs), roc=roc)
+    return MembershipAttackResult(
+        name=name, n_members=int(m.sum()), n_nonmembers=int((~m).sum()), auc=roc.auc,
+        advantage=float(np.max(roc.tpr - roc.fpr)),
+        tpr_at_fpr=tuple((float(f), _tpr_at(roc, f)) for f in fprs), roc=roc)

@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as skm
 
 from rnnsec.privacy.metrics import (
-    AttackResult,
+    MembershipAttackResult,
     auc,
     evaluate_attack,
     membership_advantage,
@@ -83,7 +83,7 @@ def test_metrics_do_not_depend_on_example_order():
 def test_evaluate_attack_result_fields():
     scores, is_member = _synthetic(6)
     result = evaluate_attack(scores, is_member.astype(int), fprs=(0.01, 0.1), name="loss")
-    assert isinstance(result, AttackResult)
+    assert isinstance(result, MembershipAttackResult)
     assert result.n_members == is_member.sum() and result.n_nonmembers == (~is_member).sum()
     assert result.auc == pytest.approx(skm.roc_auc_score(is_member, scores))
     assert result.tpr_at_fpr[1] == (0.1, tpr_at_fpr(scores, is_member, 0.1))
