@@ -199,7 +199,7 @@ def secure_aggregate(updates, *, seed: int = 0, dropped=(), on_dropout: str = "r
     if len(survivors) < min_survivors:
         raise ValueError(f"only {len(survivors)} clients survived; at least min_survivors="
                          f"{min_survivors} are needed so that the sum hides each update")
-    encode("updates", rows, frac_bits)  # finiteness and range, before any clipping
+    encode(rows, frac_bits, name="updates")  # finiteness and range, before any clipping
     rows, clipped = _clip(rows, clip_norm)
 
     root = np.random.SeedSequence(seed)
@@ -228,7 +228,7 @@ def secure_aggregate(updates, *, seed: int = 0, dropped=(), on_dropout: str = "r
     server_view, total = {}, np.zeros(dim, dtype=np.uint64)
     for u in survivors:
         noisy = rows[u] + (noise_rngs[u].normal(0.0, noise_std, size=dim) if noise_std else 0.0)
-        y, _ = encode(f"updates[{u}] (after clipping and noise)", noisy, frac_bits,
+        y, _ = encode(noisy, frac_bits, name=f"updates[{u}] (after clipping and noise)",
                       integer=False)
         for v in range(n):
             if v != u:

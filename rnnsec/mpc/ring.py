@@ -87,14 +87,14 @@ def check_range(name: str, arr: np.ndarray, frac_bits: int) -> None:
             "fractional bits.")
 
 
-def encode(name: str, value, frac_bits: int, *, integer: bool | None = None
+def encode(value, frac_bits: int, *, name: str = "value", integer: bool | None = None
            ) -> tuple[np.ndarray, int]:
     """Encode a real array as ring elements.
 
     Args:
-        name: the argument's name, for error messages.
         value: array-like of bools, integers or floats, all finite and in range.
         frac_bits: fractional bits ``f`` of the encoding of floats.
+        name: the argument's name, for error messages.
         integer: True keeps integers at scale 0 (exact, no truncation needed when multiplying);
             None decides from the dtype (bool/int -> scale 0, float -> scale ``f``); False
             encodes everything at scale ``f``.

@@ -317,7 +317,7 @@ class Session:
         if isinstance(value, SharedTensor):
             raise TypeError(f"{name} is already a SharedTensor; share plain arrays only")
         o = self.party_index(owner, "owner")
-        ring, scale = encode(name, value, self.frac_bits, integer=integer)
+        ring, scale = encode(value, self.frac_bits, name=name, integer=integer)
         rnd = self._begin_round()
         shares: list = [None] * self.parties
         rest = np.zeros(ring.shape, dtype=np.uint64)
@@ -331,7 +331,7 @@ class Session:
 
     def constant(self, value, *, name: str = "value") -> SharedTensor:
         """A public value as a (trivially) shared tensor: party 0 holds it, the others zero."""
-        ring, scale = encode(name, value, self.frac_bits)
+        ring, scale = encode(value, self.frac_bits, name=name)
         zeros = np.zeros(ring.shape, dtype=np.uint64)
         return SharedTensor(self, [ring] + [zeros] * (self.parties - 1), scale)
 
@@ -366,7 +366,7 @@ class Session:
 
     def _public(self, value, name: str) -> tuple[np.ndarray, int]:
         """Encode a public operand (ints exactly at scale 0, floats at scale f)."""
-        return encode(name, value, self.frac_bits)
+        return encode(value, self.frac_bits, name=name)
 
     def _lift(self, ring: np.ndarray, scale: int, target: int) -> np.ndarray:
         """Re-encode ring values from ``scale`` up to ``target`` (an exact shift left)."""

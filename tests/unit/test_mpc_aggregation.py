@@ -52,7 +52,7 @@ def test_masked_update_is_uniform_and_independent_of_the_data():
         views[label] = res.server_view[0]
         assert _top_bits_pvalue(views[label]) > 1e-3
         # power check: the unmasked encoding is nowhere near uniform
-        assert _top_bits_pvalue(encode("u", mine, 16)[0]) < 1e-10
+        assert _top_bits_pvalue(encode(mine, 16, name="u")[0]) < 1e-10
     # same seeds, different data: the two views are equally distributed (two-sample test)
     as_unit = {k: v.astype(np.float64) / 2 ** 64 for k, v in views.items()}
     assert stats.ks_2samp(as_unit["zeros"], as_unit["large"]).pvalue > 1e-3

@@ -98,7 +98,7 @@ def test_truncation_error_is_within_one_unit_and_unbiased(parties, truncation):
     a, b = rng.uniform(-20, 20, size=20000), rng.uniform(-20, 20, size=20000)
     session = mpc.Session(parties=parties, seed=2, truncation=truncation, keep_views=False)
     x, y = session.share(a, owner=0), session.share(b, owner=1)
-    ea, eb = (encode("a", v, 16)[0].view(np.int64) / 2 ** 16 for v in (a, b))
+    ea, eb = (encode(v, 16, name="a")[0].view(np.int64) / 2 ** 16 for v in (a, b))
     err = ((x * y).reveal() - ea * eb) / ULP  # truncation error only, in units of 2^-16
     assert np.max(np.abs(err)) <= 1.0 + 1e-9
     # floor truncation alone would have mean error -1 unit (local) or -1/2 unit
@@ -143,7 +143,7 @@ def test_each_share_is_uniform_whatever_the_secret(parties):
             p = _top_bits_pvalue(x.share_of(party))
             assert p > 1e-3, (label, party, p)
         # the test has power: the encoding itself is far from uniform
-        assert _top_bits_pvalue(encode("s", secret, 16)[0]) < 1e-10
+        assert _top_bits_pvalue(encode(secret, 16, name="s")[0]) < 1e-10
         # what party 1 received when the owner shared x is exactly its share
         received = session.view(1).payloads("input")[0]
         np.testing.assert_array_equal(received, x.share_of(1))
