@@ -15,7 +15,7 @@ _KINDS = ("standard", "adversarial")
 def _epsilon(sigma: float, n: int, batch_size: int, steps: int, delta: float) -> float:
     from rnnsec.privacy.accounting import compute_epsilon
 
-    return compute_epsilon(sigma, batch_size / n, steps, delta).epsilon
+    return compute_epsilon(sigma, sampling_rate=batch_size / n, steps=steps, delta=delta).epsilon
 
 
 @register("2.3-1", topic="recompute the accountant's epsilon of the private runs")

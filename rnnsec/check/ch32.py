@@ -16,7 +16,7 @@ CLIPS = (0.1, 1.0, 10.0)
 @register("3.2-1", topic="smallest noise multiplier for epsilon <= 2")
 def _noise_for_two(answer, *, n_examples: int, batch_size: int, epochs: int,
                    delta: float) -> str:
-    q = accounting.sampling_rate(batch_size, n_examples)
+    q = accounting.sampling_rate(batch_size, n_examples=n_examples)
     steps = epochs * max(1, round(n_examples / batch_size))  # what Poisson fit() runs
     check_smallest_noise(answer, 2.0, q, steps, delta, what="sigma_2")
     return ("Right: the smallest noise multiplier for epsilon = 2; the accountant is exact "
@@ -61,10 +61,12 @@ def _microbatches(answer, *, batches, noise_multiplier: float, delta: float, epo
     per_unit = int(batches.expected_batch_size) // int(num_microbatches)
     sigma = noise_multiplier / (2 if per_unit > 1 else 1)
     steps = int(epochs) * int(batches.steps_per_epoch)
-    if_poisson = accounting.compute_epsilon(sigma, batches.sampling_rate, steps, delta).epsilon
-    per_example = accounting.compute_epsilon(noise_multiplier, batches.sampling_rate, steps,
-                                             delta).epsilon
-    proven = accounting.compute_epsilon(noise_multiplier / 2, 1.0, int(epochs), delta).epsilon
+    if_poisson = accounting.compute_epsilon(sigma, sampling_rate=batches.sampling_rate, steps=steps,
+                                            delta=delta).epsilon
+    per_example = accounting.compute_epsilon(noise_multiplier, sampling_rate=batches.sampling_rate,
+                                             steps=steps, delta=delta).epsilon
+    proven = accounting.compute_epsilon(noise_multiplier / 2, sampling_rate=1.0, steps=int(epochs),
+                                        delta=delta).epsilon
     eps_p = as_number(given["epsilon_if_poisson"], "epsilon_if_poisson")
     require(not close(eps_p, per_example, 1e-3) or per_unit == 1,
             "that is the per-example number: with several examples per microbatch one "

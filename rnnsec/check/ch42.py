@@ -32,13 +32,14 @@ def check_smallest_noise(answer, target: float, q: float, steps: int, delta: flo
     """
     sigma = as_number(answer, what)
     require(sigma > 0, f"{what} must be positive")
-    eps = accounting.compute_epsilon(sigma, q, steps, delta, conversion=conversion).epsilon
+    eps = accounting.compute_epsilon(sigma, sampling_rate=q, steps=steps, delta=delta,
+                                     conversion=conversion).epsilon
     require(eps <= target * (1 + 1e-9),
             f"at this noise the accountant spends epsilon {eps:.3g}, above the budget "
             f"{target:g}: too little noise. Check the sampling rate and the number of steps "
             "the whole run takes (all epochs)")
-    smaller = accounting.compute_epsilon(sigma * (1 - NOISE_SLACK), q, steps, delta,
-                                         conversion=conversion).epsilon
+    smaller = accounting.compute_epsilon(sigma * (1 - NOISE_SLACK), sampling_rate=q, steps=steps,
+                                         delta=delta, conversion=conversion).epsilon
     require(smaller > target,
             f"the budget holds, but also with {NOISE_SLACK:.0%} less noise (epsilon "
             f"{smaller:.3g}): this is not the smallest noise multiplier. Search for it "
@@ -49,8 +50,8 @@ def check_smallest_noise(answer, target: float, q: float, steps: int, delta: flo
 @register("4.2-1", topic="smallest noise multiplier for epsilon <= 1, two RDP conversions")
 def _noise_for_budget(answer, *, n_examples: int) -> str:
     sigmas = as_dict(answer, ("improved", "classic"), "the answer")
-    q = accounting.sampling_rate(32, n_examples)
-    steps = accounting.steps_for_epochs(n_examples, 32, 10)
+    q = accounting.sampling_rate(32, n_examples=n_examples)
+    steps = accounting.steps_for_epochs(n_examples, batch_size=32, epochs=10)
     for conversion in ("improved", "classic"):
         try:
             check_smallest_noise(sigmas[conversion], 1.0, q, steps, DELTA, conversion,
@@ -79,12 +80,12 @@ def _laplace_vs_gauss(answer) -> str:
         value = given[key]
         require(isinstance(value, (int, np.integer)) and not isinstance(value, bool),
                 f"{key} must be an integer, got {type(value).__name__}")
-    gauss = accounting.gaussian_mechanism_sigma(1.0, DELTA)
+    gauss = accounting.gaussian_mechanism_sigma(1.0, delta=DELTA)
     right = _crossover(gauss, math.sqrt(2))
     d = int(given["crossover_d"])
     require(d != _crossover(gauss, 1.0),
             "the standard deviation of Laplace noise with scale b is sqrt(2) b, not b")
-    classic = accounting.gaussian_mechanism_sigma(0.999999, DELTA, method="classic")
+    classic = accounting.gaussian_mechanism_sigma(0.999999, delta=DELTA, method="classic")
     require(d != _crossover(classic, math.sqrt(2)),
             "the classic Gaussian formula is not the analytic mechanism; use "
             "gaussian_mechanism_sigma's default")
@@ -104,25 +105,28 @@ def _laplace_vs_gauss(answer) -> str:
 
 @lru_cache(maxsize=8)
 def _sampling_reference(n_examples: int) -> dict:
-    q = accounting.sampling_rate(32, n_examples)
-    steps = accounting.steps_for_epochs(n_examples, 32, 10)
-    return {"a": accounting.compute_epsilon(1.1, q, steps, DELTA, accountant="pld").epsilon,
-            "a_rdp": accounting.compute_epsilon(1.1, q, steps, DELTA).epsilon,
-            "b": gaussian_epsilon(1.1 / math.sqrt(10), DELTA),
-            "b_one_step": gaussian_epsilon(1.1, DELTA),
-            "c": gaussian_epsilon(1.1 / math.sqrt(steps), DELTA)}
+    q = accounting.sampling_rate(32, n_examples=n_examples)
+    steps = accounting.steps_for_epochs(n_examples, batch_size=32, epochs=10)
+    return {"a": accounting.compute_epsilon(1.1, sampling_rate=q, steps=steps, delta=DELTA,
+                                            accountant="pld").epsilon,
+            "a_rdp": accounting.compute_epsilon(1.1, sampling_rate=q, steps=steps,
+                                                delta=DELTA).epsilon,
+            "b": gaussian_epsilon(1.1 / math.sqrt(10), delta=DELTA),
+            "b_one_step": gaussian_epsilon(1.1, delta=DELTA),
+            "c": gaussian_epsilon(1.1 / math.sqrt(steps), delta=DELTA)}
 
 
-def gaussian_epsilon(sigma: float, delta: float) -> float:
+def gaussian_epsilon(sigma: float, *, delta: float) -> float:
     """Smallest epsilon of the Gaussian mechanism (sensitivity 1) at ``delta`` (bisection)."""
-    if accounting.gaussian_mechanism_delta(sigma, 0.0) <= delta:
+    if accounting.gaussian_mechanism_delta(sigma, epsilon=0.0) <= delta:
         return 0.0
     lo, hi = 0.0, 1.0
-    while accounting.gaussian_mechanism_delta(sigma, hi) > delta:
+    while accounting.gaussian_mechanism_delta(sigma, epsilon=hi) > delta:
         lo, hi = hi, 2 * hi
     while hi - lo > 1e-10 * hi:
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if accounting.gaussian_mechanism_delta(sigma, mid) > delta else (lo, mid)
+        too_small = accounting.gaussian_mechanism_delta(sigma, epsilon=mid) > delta
+        lo, hi = (mid, hi) if too_small else (lo, mid)
     return hi
 
 
@@ -164,10 +168,10 @@ def _classic_fails(answer) -> str:
             "ln(p_D(o) / p_D'(o)) exceeds epsilon")
     sigma = as_number(given["sigma"], "sigma")
     require(sigma > 0, "sigma must be positive")
-    require(accounting.gaussian_mechanism_delta(sigma, eps) <= DELTA * (1 + 1e-9),
+    require(accounting.gaussian_mechanism_delta(sigma, epsilon=eps) <= DELTA * (1 + 1e-9),
             "with this sigma the mechanism is still not (10, 1e-5)-DP (exact condition of "
             "Balle & Wang); it needs more noise")
-    require(accounting.gaussian_mechanism_delta(sigma * 0.99, eps) > DELTA,
+    require(accounting.gaussian_mechanism_delta(sigma * 0.99, epsilon=eps) > DELTA,
             "this sigma works but is not the smallest: 1% less noise still satisfies the exact "
             "condition")
     return ("Right: the set where the privacy loss exceeds epsilon breaks the classic "

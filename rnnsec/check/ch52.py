@@ -31,8 +31,10 @@ def _loss_error(answer) -> str:
 def _microbatching(answer, *, noise_multiplier: float, sampling_rate: float, steps: int,
                    delta: float) -> str:
     given = as_dict(answer, ("full_noise", "half_noise", "default"), "microbatching")
-    full = accounting.compute_epsilon(noise_multiplier, sampling_rate, steps, delta).epsilon
-    half = accounting.compute_epsilon(noise_multiplier / 2, sampling_rate, steps, delta).epsilon
+    full = accounting.compute_epsilon(noise_multiplier, sampling_rate=sampling_rate, steps=steps,
+                                      delta=delta).epsilon
+    half = accounting.compute_epsilon(noise_multiplier / 2, sampling_rate=sampling_rate,
+                                      steps=steps, delta=delta).epsilon
     eps_full = as_number(given["full_noise"], "full_noise")
     eps_half = as_number(given["half_noise"], "half_noise")
     require(not (close(eps_full, half, 1e-3) and close(eps_half, full, 1e-3)),
@@ -53,7 +55,7 @@ def _microbatching(answer, *, noise_multiplier: float, sampling_rate: float, ste
 
 @register("5.2-3", topic="noise multiplier for epsilon <= 1 on the article's run")
 def _budget_one(answer, *, n_examples: int, batch_size: int, epochs: int, delta: float) -> str:
-    q = accounting.sampling_rate(batch_size, n_examples)
+    q = accounting.sampling_rate(batch_size, n_examples=n_examples)
     steps = epochs * max(1, round(n_examples / batch_size))  # what Poisson fit() runs
     check_smallest_noise(answer, 1.0, q, steps, delta, what="sigma_1")
     return ("Right: the smallest noise multiplier that keeps the run at epsilon <= 1, about "

@@ -27,12 +27,15 @@ def _bound_vs_guesses(answer, *, scores, included, delta: float) -> str:
             "each lower bound is a non-negative number")
     scores = np.asarray(scores, dtype=float)
     for k in _GUESSES:
-        right = one_run_audit(scores, included, k, k, delta=delta).epsilon
+        right = one_run_audit(scores, included, n_positive_guesses=k, n_negative_guesses=k,
+                              delta=delta).epsilon
         if abs(float(answer[k]) - right) > 1e-6:
-            flipped = one_run_audit(-scores, included, k, k, delta=delta).epsilon
+            flipped = one_run_audit(-scores, included, n_positive_guesses=k, n_negative_guesses=k,
+                                    delta=delta).epsilon
             require(abs(float(answer[k]) - flipped) > 1e-6 or abs(flipped - right) < 1e-6,
                     "the score must be higher for canaries that look included: minus the loss")
-            no_delta = one_run_audit(scores, included, k, k, delta=0.0).epsilon
+            no_delta = one_run_audit(scores, included, n_positive_guesses=k, n_negative_guesses=k,
+                                     delta=0.0).epsilon
             require(abs(float(answer[k]) - no_delta) > 1e-6 or abs(no_delta - right) < 1e-6,
                     "pass the chapter's delta to the audit")
             require(False, f"the bound for k = {k} is off: k guesses 'included' and k "
@@ -76,8 +79,8 @@ def _logit_audit(answer, *, models: Mapping, x, y, included, k: int, delta: floa
         require(float(answer[label]) <= float(accountant_epsilons[label]),
                 f"the bound for {label!r} exceeds the accountant's epsilon: that would be a bug")
         logits = attacks.model_logits(model, x)
-        right = one_run_audit(attacks.logit_confidence(logits, y), included, k, k,
-                              delta=delta).epsilon
+        right = one_run_audit(attacks.logit_confidence(logits, y), included, n_positive_guesses=k,
+                              n_negative_guesses=k, delta=delta).epsilon
         require(abs(float(answer[label]) - right) < 1e-6,
                 f"the bound for {label!r} is off: score = logit confidence of the canary's "
                 f"label, {k} guesses each way, the chapter's delta")

@@ -23,11 +23,12 @@ def _least_noise(answer, *, sampling_rate: float, steps: int, delta: float,
     require(_is_number(answer) and float(answer) > 0,
             "give the noise multiplier sigma as one positive number")
     sigma = float(answer)
-    spent = compute_epsilon(sigma, sampling_rate, steps, delta).epsilon
+    spent = compute_epsilon(sigma, sampling_rate=sampling_rate, steps=steps, delta=delta).epsilon
     require(spent <= target_epsilon * 1.001,
             f"with this sigma the accountant's epsilon is above the target {target_epsilon:g} "
             "(check q = batch / n, the number of steps and delta)")
-    less_noise = compute_epsilon(sigma / 1.02, sampling_rate, steps, delta).epsilon
+    less_noise = compute_epsilon(sigma / 1.02, sampling_rate=sampling_rate, steps=steps,
+                                 delta=delta).epsilon
     require(less_noise > target_epsilon,
             "this sigma meets the target with noise to spare: 2% less noise still does, and "
             "every bit of extra noise costs accuracy")
@@ -78,8 +79,10 @@ def _audit_tightness(answer, *, m: int, n_guesses: int, delta: float, alpha: flo
     require(all(_is_number(v) and float(v) >= 0 for v in answer.values()),
             "both values are non-negative numbers")
     ceiling, tightness = float(answer["ceiling"]), float(answer["tightness"])
-    right = one_run_epsilon_lower_bound(m, n_guesses, n_guesses, delta=delta, alpha=alpha)
-    no_delta = one_run_epsilon_lower_bound(m, n_guesses, n_guesses, delta=0.0, alpha=alpha)
+    right = one_run_epsilon_lower_bound(m, n_guesses=n_guesses, n_correct=n_guesses, delta=delta,
+                                        alpha=alpha)
+    no_delta = one_run_epsilon_lower_bound(m, n_guesses=n_guesses, n_correct=n_guesses, delta=0.0,
+                                           alpha=alpha)
     require(abs(ceiling - no_delta) > 1e-3 or abs(no_delta - right) < 1e-3,
             "the ceiling must be computed at the chapter's delta, not at delta = 0")
     require(abs(ceiling - right) < 1e-3,

@@ -25,6 +25,11 @@ count the published numbers are reproduced (N=60000, batch 256, noise 1.1, 60 ep
 Also here: the single Gaussian mechanism's noise for a given (epsilon, delta), classic and
 analytic (Balle & Wang 2018). Chapter 4.2 teaches all of this; Chapter 3.2 uses it to
 account for DP-SGD.
+
+Every argument after the first is keyword-only, so a sampling rate and a delta (or a batch
+size and a data set size) cannot be swapped unnoticed::
+
+    compute_epsilon(1.1, sampling_rate=256 / 60000, steps=14063, delta=1e-5)
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ CONVERSIONS = ("improved", "classic")
 PLD_DISCRETIZATION = 1e-4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PrivacyReport:
     """The (epsilon, delta) guarantee of DP-SGD and the numbers it was computed from.
 
@@ -97,7 +102,7 @@ class PrivacyReport:
                 f"{how})")
 
 
-def sampling_rate(batch_size: int, n_examples: int) -> float:
+def sampling_rate(batch_size: int, *, n_examples: int) -> float:
     """Poisson sampling rate ``q = batch_size / n_examples`` (expected batch over data size).
 
     Args:
@@ -114,7 +119,7 @@ def sampling_rate(batch_size: int, n_examples: int) -> float:
     return batch_size / n_examples
 
 
-def steps_for_epochs(n_examples: int, batch_size: int, epochs: float) -> int:
+def steps_for_epochs(n_examples: int, *, batch_size: int, epochs: float) -> int:
     """Number of DP-SGD steps in ``epochs`` passes: ``ceil(epochs * n_examples / batch_size)``.
 
     This is TF Privacy's count (``compute_dp_sgd_privacy``); a partial last batch counts as
@@ -172,7 +177,8 @@ def _check_orders(orders) -> np.ndarray:
     return arr
 
 
-def classic_rdp_to_dp(orders: np.ndarray, rdp: np.ndarray, delta: float) -> tuple[float, float]:
+def classic_rdp_to_dp(orders: np.ndarray, *, rdp: np.ndarray, delta: float
+                      ) -> tuple[float, float]:
     """Classic RDP-to-DP conversion: ``min_alpha rdp(alpha) + log(1/delta) / (alpha - 1)``.
 
     Args:
@@ -196,7 +202,7 @@ def classic_rdp_to_dp(orders: np.ndarray, rdp: np.ndarray, delta: float) -> tupl
     return max(0.0, float(eps[best])), float(orders[best])
 
 
-def compute_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, delta: float,
+def compute_epsilon(noise_multiplier: float, *, sampling_rate: float, steps: int, delta: float,
                     accountant: str = "rdp", conversion: str | None = None,
                     orders: Sequence[float] | None = None) -> PrivacyReport:
     """Epsilon of DP-SGD (Poisson sampling, Gaussian noise) after ``steps`` steps.
@@ -245,12 +251,12 @@ def compute_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, d
 def _rdp_epsilon(acc, delta: float, conversion: str) -> tuple[float, float]:
     """(epsilon, best order) of a composed RdpAccountant under the chosen conversion."""
     if conversion == "classic":
-        return classic_rdp_to_dp(acc.orders, acc.rdp, delta)
+        return classic_rdp_to_dp(acc.orders, rdp=acc.rdp, delta=delta)
     eps, order = acc.get_epsilon_and_optimal_order(delta)
     return float(eps), float(order)
 
 
-def noise_for_epsilon(target_epsilon: float, sampling_rate: float, steps: int, delta: float,
+def noise_for_epsilon(target_epsilon: float, *, sampling_rate: float, steps: int, delta: float,
                       accountant: str = "rdp", conversion: str | None = None,
                       rtol: float = 1e-4) -> float:
     """Smallest noise multiplier whose DP-SGD epsilon is at most ``target_epsilon``.
@@ -280,7 +286,8 @@ def noise_for_epsilon(target_epsilon: float, sampling_rate: float, steps: int, d
     check_number("rtol", rtol, low=0, high=0.1, low_open=True)
 
     def fits(sigma: float) -> bool:
-        report = compute_epsilon(sigma, sampling_rate, steps, delta, accountant, conversion)
+        report = compute_epsilon(sigma, sampling_rate=sampling_rate, steps=steps, delta=delta,
+                                 accountant=accountant, conversion=conversion)
         return report.epsilon <= target_epsilon
 
     lo, hi = _bracket(fits, start=1.0, smallest=1e-3, largest=1e6, name="target_epsilon")
@@ -308,14 +315,15 @@ def _bracket(fits, start: float, smallest: float, largest: float, name: str):
     return lo, lo * 2
 
 
-def epsilon_per_epoch(noise_multiplier: float, batch_size: int, n_examples: int, epochs: int,
+def epsilon_per_epoch(noise_multiplier: float, *, batch_size: int, n_examples: int, epochs: int,
                       delta: float, accountant: str = "rdp", conversion: str | None = None,
                       progress: bool = False) -> np.ndarray:
     """Epsilon after each of epochs 1, 2, ..., ``epochs`` (for a privacy-over-training curve).
 
-    Entry ``e - 1`` equals ``compute_epsilon(noise_multiplier, q, steps_for_epochs(n, b, e),
-    delta, ...).epsilon`` with ``q = batch_size / n_examples``. RDP composes incrementally (RDP
-    adds up over steps), so the curve costs about one call; PLD recomputes each epoch.
+    Entry ``e - 1`` equals ``compute_epsilon(noise_multiplier, sampling_rate=q,
+    steps=steps_for_epochs(n, batch_size=b, epochs=e), delta=delta, ...).epsilon`` with
+    ``q = batch_size / n_examples``. RDP composes incrementally (RDP adds up over steps), so
+    the curve costs about one call; PLD recomputes each epoch.
 
     Args:
         noise_multiplier: sigma > 0.
@@ -331,17 +339,19 @@ def epsilon_per_epoch(noise_multiplier: float, batch_size: int, n_examples: int,
 
     Chapter 4.2.
     """
-    q = sampling_rate(batch_size, n_examples)
+    q = sampling_rate(batch_size, n_examples=n_examples)
     check_number("epochs", epochs, low=1, integer=True)
     _check_dp_sgd_args(noise_multiplier, q, 1, delta)
     conversion = _resolve_conversion(accountant, conversion)
     from tqdm.auto import tqdm
 
-    steps = [steps_for_epochs(n_examples, batch_size, e) for e in range(1, epochs + 1)]
+    steps = [steps_for_epochs(n_examples, batch_size=batch_size, epochs=e)
+             for e in range(1, epochs + 1)]
     out = np.empty(epochs)
     if accountant == "pld":
         for i, s in enumerate(tqdm(steps, desc="epsilon per epoch", disable=not progress)):
-            out[i] = compute_epsilon(noise_multiplier, q, s, delta, "pld").epsilon
+            out[i] = compute_epsilon(noise_multiplier, sampling_rate=q, steps=s, delta=delta,
+                                     accountant="pld").epsilon
         return out
     from dp_accounting.rdp import RdpAccountant
 
@@ -353,7 +363,7 @@ def epsilon_per_epoch(noise_multiplier: float, batch_size: int, n_examples: int,
     return out
 
 
-def gaussian_mechanism_delta(sigma: float, epsilon: float, sensitivity: float = 1.0) -> float:
+def gaussian_mechanism_delta(sigma: float, *, epsilon: float, sensitivity: float = 1.0) -> float:
     """Exact delta of the Gaussian mechanism with noise ``sigma`` at a given epsilon.
 
     ``delta = Phi(D/(2s) - e s/D) - exp(e) Phi(-D/(2s) - e s/D)`` with D the L2 sensitivity,
@@ -381,7 +391,7 @@ def gaussian_mechanism_delta(sigma: float, epsilon: float, sensitivity: float = 
     return math.exp(log_p1) * -math.expm1(log_p2 - log_p1)
 
 
-def gaussian_mechanism_sigma(epsilon: float, delta: float, sensitivity: float = 1.0,
+def gaussian_mechanism_sigma(epsilon: float, *, delta: float, sensitivity: float = 1.0,
                              method: str = "analytic") -> float:
     """Noise standard deviation that makes the Gaussian mechanism (epsilon, delta)-DP.
 
@@ -412,7 +422,7 @@ def gaussian_mechanism_sigma(epsilon: float, delta: float, sensitivity: float = 
     check_number("epsilon", epsilon, low=0, low_open=True)
 
     def fits(sigma: float) -> bool:
-        return gaussian_mechanism_delta(sigma, epsilon, sensitivity) <= delta
+        return gaussian_mechanism_delta(sigma, epsilon=epsilon, sensitivity=sensitivity) <= delta
 
     lo, hi = _bracket(fits, start=sensitivity, smallest=1e-12 * sensitivity,
                       largest=1e12 * sensitivity, name="epsilon")

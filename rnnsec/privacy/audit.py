@@ -46,7 +46,7 @@ def _check_alpha(alpha: float) -> None:
     check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True)
 
 
-def clopper_pearson(successes: int, trials: int, alpha: float = 0.05) -> tuple[float, float]:
+def clopper_pearson(successes: int, *, trials: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact two-sided Clopper-Pearson confidence interval for a binomial proportion.
 
     Each end misses with probability at most ``alpha / 2``:
@@ -72,7 +72,7 @@ def clopper_pearson(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
     return lo, hi
 
 
-def confusion_counts(predicted_member, is_member) -> tuple[int, int, int, int]:
+def confusion_counts(predicted_member, *, is_member) -> tuple[int, int, int, int]:
     """(tp, fn, fp, tn) of membership guesses against the truth.
 
     Args:
@@ -90,7 +90,7 @@ def confusion_counts(predicted_member, is_member) -> tuple[int, int, int, int]:
     return (int(np.sum(g & m)), int(np.sum(~g & m)), int(np.sum(g & ~m)), int(np.sum(~g & ~m)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditResult:
     """An empirical lower bound on epsilon from a confusion matrix (Jagielski et al. 2020).
 
@@ -133,7 +133,7 @@ def _log_ratio(num: float, den: float) -> float:
     return math.log(num / den) if num > 0 else -math.inf
 
 
-def epsilon_lower_bound(tp: int, fn: int, fp: int, tn: int, delta: float = 0.0,
+def epsilon_lower_bound(tp: int, *, fn: int, fp: int, tn: int, delta: float = 0.0,
                         alpha: float = 0.05) -> AuditResult:
     """Lower bound on epsilon from a membership test's confusion matrix.
 
@@ -170,8 +170,8 @@ def epsilon_lower_bound(tp: int, fn: int, fp: int, tn: int, delta: float = 0.0,
         raise ValueError("fp + tn (the number of non-member trials) must be >= 1, got 0")
     check_number("delta", delta, low=0, high=1, high_open=True)
     _check_alpha(alpha)
-    tpr_low = clopper_pearson(tp, tp + fn, alpha)[0]
-    fpr_high = clopper_pearson(fp, fp + tn, alpha)[1]
+    tpr_low = clopper_pearson(tp, trials=tp + fn, alpha=alpha)[0]
+    fpr_high = clopper_pearson(fp, trials=fp + tn, alpha=alpha)[1]
     pos = _log_ratio(tpr_low - delta, fpr_high)
     neg = _log_ratio(1 - fpr_high - delta, 1 - tpr_low)
     best = max(pos, neg)
@@ -199,7 +199,7 @@ def _p_value(m: int, r: int, v: int, epsilon: float, delta: float) -> float:
     return min(1.0, tail + 2 * m * delta * float(np.max(near_misses / i)))
 
 
-def one_run_p_value(m: int, n_guesses: int, n_correct: int, epsilon: float,
+def one_run_p_value(m: int, *, n_guesses: int, n_correct: int, epsilon: float,
                     delta: float = 0.0) -> float:
     """P-value of ``n_correct`` right guesses out of ``n_guesses`` if training is (eps, delta)-DP.
 
@@ -226,7 +226,7 @@ def one_run_p_value(m: int, n_guesses: int, n_correct: int, epsilon: float,
     return _p_value(int(m), int(n_guesses), int(n_correct), float(epsilon), float(delta))
 
 
-def one_run_epsilon_lower_bound(m: int, n_guesses: int, n_correct: int, delta: float = 0.0,
+def one_run_epsilon_lower_bound(m: int, *, n_guesses: int, n_correct: int, delta: float = 0.0,
                                 alpha: float = 0.05, tol: float = 1e-6) -> float:
     """Largest epsilon that the one-run audit refutes at confidence ``1 - alpha``.
 
@@ -264,7 +264,7 @@ def one_run_epsilon_lower_bound(m: int, n_guesses: int, n_correct: int, delta: f
     return lo
 
 
-def sample_inclusion(m: int, seed: int | np.random.Generator) -> np.ndarray:
+def sample_inclusion(m: int, *, seed: int | np.random.Generator) -> np.ndarray:
     """Which of ``m`` canaries go into the training data: independent fair coin flips.
 
     Args:
@@ -284,7 +284,7 @@ def sample_inclusion(m: int, seed: int | np.random.Generator) -> np.ndarray:
     return rng.random(int(m)) < 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OneRunAuditResult:
     """Outcome of a one-run audit (Steinke, Nasr, Jagielski 2023).
 
@@ -320,7 +320,7 @@ class OneRunAuditResult:
                 f"{self.n_guesses} guesses right on {self.m} canaries)")
 
 
-def one_run_audit(scores, is_included, n_positive_guesses: int, n_negative_guesses: int = 0,
+def one_run_audit(scores, is_included, *, n_positive_guesses: int, n_negative_guesses: int = 0,
                   delta: float = 0.0, alpha: float = 0.05) -> OneRunAuditResult:
     """One-run audit: guess the top/bottom-scored canaries, bound epsilon from the hits.
 
@@ -357,8 +357,8 @@ def one_run_audit(scores, is_included, n_positive_guesses: int, n_negative_guess
     guessed_in = order[:n_positive_guesses]
     guessed_out = order[m - n_negative_guesses:]
     correct = int(inc[guessed_in].sum() + (~inc[guessed_out]).sum())
-    eps = one_run_epsilon_lower_bound(m, n_positive_guesses + n_negative_guesses, correct,
-                                      delta=delta, alpha=alpha)
+    eps = one_run_epsilon_lower_bound(m, n_guesses=n_positive_guesses + n_negative_guesses,
+                                      n_correct=correct, delta=delta, alpha=alpha)
     return OneRunAuditResult(epsilon=eps, delta=float(delta), alpha=float(alpha), m=m,
                              n_positive_guesses=int(n_positive_guesses),
                              n_negative_guesses=int(n_negative_guesses), n_correct=correct)

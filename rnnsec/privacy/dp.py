@@ -317,7 +317,7 @@ def make_private(model: keras.Model, l2_norm_clip: float, noise_multiplier: floa
 
 
 # ==================================================================================== batches
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Batches:
     """A batch stream for ``model.fit`` and the facts its privacy accounting needs.
 
@@ -425,7 +425,7 @@ def poisson_batches(x, y, sampling_rate: float, seed: int = 0, *,
                    expected_batch_size=q * n, steps_per_epoch=int(steps), seed=seed)
 
 
-def shuffled_batches(x, y, batch_size: int, seed: int = 0, *,
+def shuffled_batches(x, y, batch_size: int, *, seed: int = 0,
                      drop_remainder: bool = False) -> Batches:
     """Fixed-size batches from a fresh permutation each epoch (what ``fit`` does by default).
 
@@ -480,7 +480,7 @@ class EpsilonCallback(keras.callbacks.Callback):
     Abadi et al. 2016 (moments accountant); Mironov 2017 (RDP). Chapter 3.2.
     """
 
-    def __init__(self, n_examples: int, noise_multiplier: float, delta: float, *,
+    def __init__(self, n_examples: int, *, noise_multiplier: float, delta: float,
                  batch_size: float | None = None, sampling_rate: float | None = None,
                  sampling: str = "poisson", examples_per_unit: int = 1,
                  accountant: str = "rdp", verbose: bool = True):
@@ -503,7 +503,7 @@ class EpsilonCallback(keras.callbacks.Callback):
         self.history: list[dict] = []
 
     @classmethod
-    def from_batches(cls, batches: Batches, noise_multiplier: float, delta: float, *,
+    def from_batches(cls, batches: Batches, *, noise_multiplier: float, delta: float,
                      num_microbatches: int | None = None, **kwargs) -> EpsilonCallback:
         """The callback for a :class:`Batches` stream (and the DPModel's ``num_microbatches``)."""
         if not isinstance(batches, Batches):
@@ -512,7 +512,7 @@ class EpsilonCallback(keras.callbacks.Callback):
         if num_microbatches is not None:
             check_number("num_microbatches", num_microbatches, low=1, integer=True)
             per_unit = max(1, int(batches.expected_batch_size) // num_microbatches)
-        return cls(batches.n_examples, noise_multiplier, delta,
+        return cls(batches.n_examples, noise_multiplier=noise_multiplier, delta=delta,
                    sampling_rate=batches.sampling_rate, sampling=batches.sampling,
                    examples_per_unit=per_unit, **kwargs)
 
@@ -547,7 +547,8 @@ class EpsilonCallback(keras.callbacks.Callback):
             return math.inf
         from rnnsec.privacy import accounting  # lazy: a sibling module, no model needed
 
-        return float(accounting.compute_epsilon(sigma, q, steps, self.delta,
+        return float(accounting.compute_epsilon(sigma, sampling_rate=q, steps=steps,
+                                                delta=self.delta,
                                                 accountant=self.accountant).epsilon)
 
 

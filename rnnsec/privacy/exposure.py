@@ -61,7 +61,7 @@ def _references(value, min_size: int = 1) -> np.ndarray:
     return ref
 
 
-def exposure_exact(canary_log_perplexity, reference_log_perplexities,
+def exposure_exact(canary_log_perplexity, *, reference_log_perplexities,
                    ties: str = "average") -> float | np.ndarray:
     """Exposure ``log2 |R| - log2 rank`` of a canary among its reference candidates.
 
@@ -98,7 +98,7 @@ def exposure_exact(canary_log_perplexity, reference_log_perplexities,
     return float(exposure[0]) if scalar else exposure
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SkewNormalFit:
     """A skew-normal distribution fitted to reference log-perplexities.
 
@@ -155,7 +155,7 @@ def fit_skew_normal(reference_log_perplexities) -> SkewNormalFit:
                          n_references=int(ref.size))
 
 
-def exposure_extrapolated(canary_log_perplexity,
+def exposure_extrapolated(canary_log_perplexity, *,
                           reference_log_perplexities) -> float | np.ndarray:
     """Exposure estimated from a skew-normal fitted to a sample of reference candidates.
 
@@ -276,7 +276,7 @@ def enumerate_secrets(format: str, limit: int | None = None) -> list[str]:
     return [format_secret(format, i) for i in range(count)]
 
 
-def random_secrets(format: str, n: int, seed: int | np.random.Generator,
+def random_secrets(format: str, n: int, *, seed: int | np.random.Generator,
                    exclude: Iterable[str] = ()) -> list[str]:
     """``n`` distinct secrets drawn uniformly from a format, avoiding ``exclude``.
 

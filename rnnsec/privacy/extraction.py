@@ -522,7 +522,7 @@ def _extrapolated_exposures(model, vocab, prefix: str, fmt: str, secrets: list[s
     space = secret_space(fmt)
     check_number("n_references", n_references, low=10, high=space - len(set(secrets)),
                  integer=True)
-    refs_text = random_secrets(fmt, n_references, seed, exclude=secrets)
+    refs_text = random_secrets(fmt, n_references, seed=seed, exclude=secrets)
     lps = sequence_log_perplexity(model, vocab, [*secrets, *refs_text], prefix,
                                   batch_size=batch_size)
     refs = lps[len(secrets):]

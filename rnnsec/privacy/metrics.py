@@ -37,7 +37,7 @@ __all__ = [
 DEFAULT_FPRS = (0.001, 0.01, 0.1)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class RocResult:
     """An ROC curve: one point per distinct score threshold, from (0, 0) to (1, 1).
 
@@ -66,7 +66,7 @@ class RocResult:
         return f"RocResult({len(self.fpr)} points, auc={self.auc:.4f})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MembershipAttackResult:
     """Summary of a membership inference attack on a set of members and non-members.
 

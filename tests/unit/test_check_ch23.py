@@ -18,7 +18,7 @@ def _fails(result) -> bool:
 
 
 def _eps(n: int, steps: int) -> float:
-    return compute_epsilon(1.0, 32 / n, steps, 1e-5).epsilon
+    return compute_epsilon(1.0, sampling_rate=32 / n, steps=steps, delta=1e-5).epsilon
 
 
 def test_recomputed_epsilon():

@@ -21,13 +21,17 @@ def _fails(result):
 def test_3_2_1():
     ctx = {"n_examples": N, "batch_size": BATCH, "epochs": EPOCHS, "delta": DELTA}
     steps = EPOCHS * round(N / BATCH)
-    sigma = accounting.noise_for_epsilon(2.0, BATCH / N, steps, DELTA, rtol=1e-3)
+    sigma = accounting.noise_for_epsilon(2.0, sampling_rate=BATCH / N, steps=steps, delta=DELTA,
+                                         rtol=1e-3)
     assert check.exercise("3.2-1", sigma, **ctx).passed is True
-    ceil_steps = accounting.steps_for_epochs(N, BATCH, EPOCHS)  # TF Privacy's count also passes
-    sigma_ceil = accounting.noise_for_epsilon(2.0, BATCH / N, ceil_steps, DELTA, rtol=1e-3)
+    # TF Privacy's count also passes
+    ceil_steps = accounting.steps_for_epochs(N, batch_size=BATCH, epochs=EPOCHS)
+    sigma_ceil = accounting.noise_for_epsilon(2.0, sampling_rate=BATCH / N, steps=ceil_steps,
+                                              delta=DELTA, rtol=1e-3)
     assert check.exercise("3.2-1", sigma_ceil, **ctx).passed is True
-    _fails(check.exercise("3.2-1", accounting.noise_for_epsilon(2.0, BATCH / N, EPOCHS, DELTA,
-                                                               rtol=1e-3),
+    _fails(check.exercise("3.2-1", accounting.noise_for_epsilon(2.0, sampling_rate=BATCH / N,
+                                                                steps=EPOCHS, delta=DELTA,
+                                                                rtol=1e-3),
                           **ctx))  # counted epochs, not steps
     _fails(check.exercise("3.2-1", 1.5 * sigma, **ctx))  # not the smallest
     _fails(check.exercise("3.2-1", [sigma], **ctx))
@@ -74,7 +78,8 @@ def test_3_2_3():
            "num_microbatches": 8}
 
     def logged(num_microbatches):
-        cb = EpsilonCallback.from_batches(batches, 1.0, DELTA, num_microbatches=num_microbatches,
+        cb = EpsilonCallback.from_batches(batches, noise_multiplier=1.0, delta=DELTA,
+                                          num_microbatches=num_microbatches,
                                           verbose=False)
         for epoch in range(EPOCHS):
             for batch in range(batches.steps_per_epoch):

@@ -13,8 +13,10 @@ DELTA = 1e-5
 
 
 def _sigmas():
-    q, steps = accounting.sampling_rate(32, N), accounting.steps_for_epochs(N, 32, 10)
-    return {c: accounting.noise_for_epsilon(1.0, q, steps, DELTA, conversion=c)
+    q = accounting.sampling_rate(32, n_examples=N)
+    steps = accounting.steps_for_epochs(N, batch_size=32, epochs=10)
+    return {c: accounting.noise_for_epsilon(1.0, sampling_rate=q, steps=steps, delta=DELTA,
+                                            conversion=c)
             for c in ("improved", "classic")}
 
 
@@ -28,14 +30,15 @@ def test_4_2_1():
     assert check.exercise("4.2-1", good, n_examples=N).passed is True
     swapped = {"improved": good["classic"], "classic": good["improved"]}
     _fails(check.exercise("4.2-1", swapped, n_examples=N))
-    q1 = accounting.sampling_rate(32, N)  # one epoch's steps instead of ten
-    few = {c: accounting.noise_for_epsilon(1.0, q1, 32, DELTA, conversion=c) for c in good}
+    q1 = accounting.sampling_rate(32, n_examples=N)  # one epoch's steps instead of ten
+    few = {c: accounting.noise_for_epsilon(1.0, sampling_rate=q1, steps=32, delta=DELTA,
+                                           conversion=c) for c in good}
     _fails(check.exercise("4.2-1", few, n_examples=N))
     _fails(check.exercise("4.2-1", 1.2, n_examples=N))
 
 
 def test_4_2_2():
-    gauss = accounting.gaussian_mechanism_sigma(1.0, DELTA)
+    gauss = accounting.gaussian_mechanism_sigma(1.0, delta=DELTA)
     d = math.floor(gauss ** 2 / 2) + 1
     n = 4 * (64 * (8 + 64) + 64) + 64 * 10 + 10
     assert check.exercise("4.2-2", {"crossover_d": d, "n_params": n}).passed is True
@@ -46,21 +49,23 @@ def test_4_2_2():
 
 
 def test_4_2_3():
-    q, steps = accounting.sampling_rate(32, N), accounting.steps_for_epochs(N, 32, 10)
-    a = accounting.compute_epsilon(1.1, q, steps, DELTA, accountant="pld").epsilon
-    good = {"a": a, "b": gaussian_epsilon(1.1 / math.sqrt(10), DELTA),
-            "c": gaussian_epsilon(1.1 / math.sqrt(steps), DELTA)}
+    q = accounting.sampling_rate(32, n_examples=N)
+    steps = accounting.steps_for_epochs(N, batch_size=32, epochs=10)
+    a = accounting.compute_epsilon(1.1, sampling_rate=q, steps=steps, delta=DELTA,
+                                   accountant="pld").epsilon
+    good = {"a": a, "b": gaussian_epsilon(1.1 / math.sqrt(10), delta=DELTA),
+            "c": gaussian_epsilon(1.1 / math.sqrt(steps), delta=DELTA)}
     assert check.exercise("4.2-3", good, n_examples=N).passed is True
-    rdp = accounting.compute_epsilon(1.1, q, steps, DELTA).epsilon
+    rdp = accounting.compute_epsilon(1.1, sampling_rate=q, steps=steps, delta=DELTA).epsilon
     _fails(check.exercise("4.2-3", {**good, "a": rdp}, n_examples=N))
-    _fails(check.exercise("4.2-3", {**good, "b": gaussian_epsilon(1.1, DELTA)}, n_examples=N))
+    _fails(check.exercise("4.2-3", {**good, "b": gaussian_epsilon(1.1, delta=DELTA)}, n_examples=N))
     _fails(check.exercise("4.2-3", {**good, "c": good["b"]}, n_examples=N))
 
 
 def test_4_2_4():
     sigma10 = math.sqrt(2 * math.log(1.25 / DELTA)) / 10
     t_star = 10 * sigma10 ** 2 + 0.5
-    fixed = accounting.gaussian_mechanism_sigma(10.0, DELTA)
+    fixed = accounting.gaussian_mechanism_sigma(10.0, delta=DELTA)
     assert check.exercise("4.2-4", {"threshold": t_star, "sigma": fixed}).passed is True
     _fails(check.exercise("4.2-4", {"threshold": 0.5, "sigma": fixed}))
     _fails(check.exercise("4.2-4", {"threshold": t_star, "sigma": sigma10}))

@@ -23,24 +23,26 @@ def test_5_2_1():
 def test_5_2_2():
     q, steps = BATCH / N, EPOCHS * (N // BATCH)
     ctx = {"noise_multiplier": NOISE, "sampling_rate": q, "steps": steps, "delta": DELTA}
-    full = accounting.compute_epsilon(NOISE, q, steps, DELTA).epsilon
-    half = accounting.compute_epsilon(NOISE / 2, q, steps, DELTA).epsilon
+    full = accounting.compute_epsilon(NOISE, sampling_rate=q, steps=steps, delta=DELTA).epsilon
+    half = accounting.compute_epsilon(NOISE / 2, sampling_rate=q, steps=steps, delta=DELTA).epsilon
     good = {"full_noise": full, "half_noise": half, "default": "half_noise"}
     assert check.exercise("5.2-2", good, **ctx).passed is True
     _fails(check.exercise("5.2-2", {**good, "full_noise": half, "half_noise": full}, **ctx))
     _fails(check.exercise("5.2-2", {**good, "default": "full_noise"}, **ctx))
-    pld = accounting.compute_epsilon(NOISE, q, steps, DELTA, accountant="pld").epsilon
+    pld = accounting.compute_epsilon(NOISE, sampling_rate=q, steps=steps, delta=DELTA,
+                                     accountant="pld").epsilon
     _fails(check.exercise("5.2-2", {**good, "full_noise": pld}, **ctx))
 
 
 def test_5_2_3():
     ctx = {"n_examples": N, "batch_size": BATCH, "epochs": EPOCHS, "delta": DELTA}
     steps = EPOCHS * round(N / BATCH)
-    sigma = accounting.noise_for_epsilon(1.0, BATCH / N, steps, DELTA)
+    sigma = accounting.noise_for_epsilon(1.0, sampling_rate=BATCH / N, steps=steps, delta=DELTA)
     assert check.exercise("5.2-3", sigma, **ctx).passed is True
     _fails(check.exercise("5.2-3", NOISE, **ctx))  # the article's noise: budget exceeded
     _fails(check.exercise("5.2-3", 2 * sigma, **ctx))  # safe but not the smallest
-    _fails(check.exercise("5.2-3", accounting.noise_for_epsilon(1.0, BATCH / N, EPOCHS, DELTA),
+    _fails(check.exercise("5.2-3", accounting.noise_for_epsilon(1.0, sampling_rate=BATCH / N,
+                                                                steps=EPOCHS, delta=DELTA),
                           **ctx))  # one step per epoch
 
 

@@ -28,14 +28,17 @@ def audit_data():
 def test_bound_vs_guesses(audit_data):
     scores, included = audit_data
     context = dict(scores=scores, included=included, delta=DELTA)
-    good = {k: one_run_audit(scores, included, k, k, delta=DELTA).epsilon
+    good = {k: one_run_audit(scores, included, n_positive_guesses=k, n_negative_guesses=k,
+                             delta=DELTA).epsilon
             for k in (5, 10, 20, 40, 80)}
     assert good[20] > 0.5                                     # the toy audit detects leakage
     assert check.exercise("6.1-1", good, **context).passed is True
-    flipped = {k: one_run_audit(-scores, included, k, k, delta=DELTA).epsilon for k in good}
+    flipped = {k: one_run_audit(-scores, included, n_positive_guesses=k, n_negative_guesses=k,
+                                delta=DELTA).epsilon for k in good}
     result = check.exercise("6.1-1", flipped, **context)
     assert _fails(result) and "score" in result.message
-    positives_only = {k: one_run_audit(scores, included, k, 0, delta=DELTA).epsilon for k in good}
+    positives_only = {k: one_run_audit(scores, included, n_positive_guesses=k, n_negative_guesses=0,
+                                       delta=DELTA).epsilon for k in good}
     assert _fails(check.exercise("6.1-1", positives_only, **context))
     assert _fails(check.exercise("6.1-1", {5: 1.0}, **context))
 
@@ -62,9 +65,11 @@ def test_logit_confidence_audit(trained_toy_lstm):
     context = dict(models={"toy": model}, x=x, y=y, included=included, k=20, delta=DELTA,
                    accountant_epsilons={"toy": float("inf")})
     phi = attacks.logit_confidence(attacks.model_logits(model, x), y)
-    good = {"toy": one_run_audit(phi, included, 20, 20, delta=DELTA).epsilon}
+    good = {"toy": one_run_audit(phi, included, n_positive_guesses=20, n_negative_guesses=20,
+                                 delta=DELTA).epsilon}
     assert check.exercise("6.1-3", good, **context).passed is True
-    wrong_sign = {"toy": one_run_audit(-phi, included, 20, 20, delta=DELTA).epsilon}
+    wrong_sign = {"toy": one_run_audit(-phi, included, n_positive_guesses=20, n_negative_guesses=20,
+                                       delta=DELTA).epsilon}
     if wrong_sign != good:
         assert _fails(check.exercise("6.1-3", wrong_sign, **context))
     assert _fails(check.exercise("6.1-3", {"toy": good["toy"] + 0.5}, **context))

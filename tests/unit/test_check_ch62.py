@@ -21,13 +21,14 @@ def _fails(result) -> bool:
 
 def test_least_noise_accepts_the_calibrated_sigma_and_rejects_slips():
     context = dict(sampling_rate=Q, steps=STEPS, delta=DELTA, target_epsilon=TARGET)
-    sigma = noise_for_epsilon(TARGET, Q, STEPS, DELTA)
+    sigma = noise_for_epsilon(TARGET, sampling_rate=Q, steps=STEPS, delta=DELTA)
     assert check.exercise("6.2-1", sigma, **context).passed is True
     too_little = check.exercise("6.2-1", 0.9 * sigma, **context)      # spends more than 4
     assert _fails(too_little) and "above the target" in too_little.message
     too_much = check.exercise("6.2-1", 1.5 * sigma, **context)        # wastes accuracy
     assert _fails(too_much) and "noise to spare" in too_much.message
-    wrong_q = noise_for_epsilon(TARGET, Q / 2, STEPS, DELTA)          # batch / n miscounted
+    # batch / n miscounted
+    wrong_q = noise_for_epsilon(TARGET, sampling_rate=Q / 2, steps=STEPS, delta=DELTA)
     assert _fails(check.exercise("6.2-1", wrong_q, **context))
     assert _fails(check.exercise("6.2-1", "1.2", **context))
     assert _fails(check.exercise("6.2-1", -sigma, **context))
@@ -75,14 +76,15 @@ def test_audit_tightness_accepts_ceiling_and_ratio_and_rejects_slips():
     audit_eps, accountant = 0.4, 8.0
     context = dict(m=m, n_guesses=r, delta=DELTA, alpha=alpha, audit_epsilon=audit_eps,
                    accountant_epsilon=accountant)
-    ceiling = one_run_epsilon_lower_bound(m, r, r, delta=DELTA, alpha=alpha)
+    ceiling = one_run_epsilon_lower_bound(m, n_guesses=r, n_correct=r, delta=DELTA, alpha=alpha)
     good = {"ceiling": ceiling, "tightness": audit_eps / accountant}
     assert check.exercise("6.2-3", good, **context).passed is True
     inverted = check.exercise("6.2-3", dict(good, tightness=accountant / audit_eps), **context)
     assert _fails(inverted) and "other way round" in inverted.message
-    half = one_run_epsilon_lower_bound(m, r // 2, r // 2, delta=DELTA, alpha=alpha)
+    half = one_run_epsilon_lower_bound(m, n_guesses=r // 2, n_correct=r // 2, delta=DELTA,
+                                       alpha=alpha)
     assert _fails(check.exercise("6.2-3", dict(good, ceiling=half), **context))
-    no_delta = one_run_epsilon_lower_bound(m, r, r, delta=0.0, alpha=alpha)
+    no_delta = one_run_epsilon_lower_bound(m, n_guesses=r, n_correct=r, delta=0.0, alpha=alpha)
     if abs(no_delta - ceiling) > 1e-3:
         assert _fails(check.exercise("6.2-3", dict(good, ceiling=no_delta), **context))
     assert _fails(check.exercise("6.2-3", {"ceiling": ceiling}, **context))

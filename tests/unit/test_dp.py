@@ -117,12 +117,14 @@ def test_training_on_poisson_batches_handles_empty_batches_and_logs_epsilon():
     before = np.concatenate([w.ravel() for w in model.get_weights()])
     dp_model = dp.make_private(model, 1.0, 1.1, seed=0)
     dp_model.compile(optimizer=keras.optimizers.SGD(0.1), loss=LOSS)
-    callback = dp.EpsilonCallback.from_batches(batches, 1.1, 1e-3, verbose=False)
+    callback = dp.EpsilonCallback.from_batches(batches, noise_multiplier=1.1, delta=1e-3,
+                                               verbose=False)
     history = dp_model.fit(batches, epochs=2, callbacks=[callback], verbose=0)
     assert dp_model.batches is batches
     after = np.concatenate([w.ravel() for w in model.get_weights()])
     assert np.isfinite(after).all() and not np.allclose(after, before)
-    expected = [accounting.compute_epsilon(1.1, 0.05, steps, 1e-3).epsilon for steps in (8, 16)]
+    expected = [accounting.compute_epsilon(1.1, sampling_rate=0.05, steps=steps,
+                                           delta=1e-3).epsilon for steps in (8, 16)]
     np.testing.assert_allclose(history.history["epsilon"], expected, rtol=1e-9)
     assert [row["steps"] for row in callback.history] == [8, 16]
 
@@ -151,24 +153,28 @@ def test_shuffled_batches_use_every_example_once_per_epoch_and_say_what_is_prove
     assert not np.array_equal(epochs[0], epochs[1]) and batches.steps_per_epoch == 3
     statement = batches.privacy_statement()
     assert "Not guaranteed" in statement and "sigma/2" in statement
-    callback = dp.EpsilonCallback.from_batches(batches, 1.0, 1e-5, verbose=False)
+    callback = dp.EpsilonCallback.from_batches(batches, noise_multiplier=1.0, delta=1e-5,
+                                               verbose=False)
     callback.steps, callback.epochs_seen = 6, 2
     eps = callback.epsilons()
-    assert eps["epsilon"] == pytest.approx(accounting.compute_epsilon(0.5, 1.0, 2, 1e-5).epsilon)
+    assert eps["epsilon"] == pytest.approx(
+        accounting.compute_epsilon(0.5, sampling_rate=1.0, steps=2, delta=1e-5).epsilon)
     assert eps["epsilon_if_poisson"] == pytest.approx(
-        accounting.compute_epsilon(1.0, 0.4, 6, 1e-5).epsilon)
+        accounting.compute_epsilon(1.0, sampling_rate=0.4, steps=6, delta=1e-5).epsilon)
 
 
 def test_microbatches_make_the_example_level_epsilon_use_half_the_noise():
     batches = dp.shuffled_batches(np.zeros((100, 1)), np.zeros(100), batch_size=10)
-    per_example = dp.EpsilonCallback.from_batches(batches, 1.0, 1e-5, verbose=False)
-    grouped = dp.EpsilonCallback.from_batches(batches, 1.0, 1e-5, num_microbatches=1,
-                                              verbose=False)
+    per_example = dp.EpsilonCallback.from_batches(batches, noise_multiplier=1.0, delta=1e-5,
+                                                  verbose=False)
+    grouped = dp.EpsilonCallback.from_batches(batches, noise_multiplier=1.0, delta=1e-5,
+                                              num_microbatches=1, verbose=False)
     for cb in (per_example, grouped):
         cb.steps, cb.epochs_seen = 10, 1
     assert grouped.examples_per_unit == 10
     assert grouped.epsilons()["epsilon_if_poisson"] > per_example.epsilons()["epsilon_if_poisson"]
-    no_noise = dp.EpsilonCallback(100, 0.0, 1e-5, batch_size=10, verbose=False)
+    no_noise = dp.EpsilonCallback(100, noise_multiplier=0.0, delta=1e-5, batch_size=10,
+                                  verbose=False)
     no_noise.steps = 1
     assert no_noise.epsilons()["epsilon"] == float("inf")
 
@@ -224,10 +230,13 @@ def test_one_step_equals_tensorflow_privacy_dp_keras_sgd():
     (lambda m: dp.poisson_batches(np.zeros((4, 2)), np.zeros(4), -0.1), "sampling_rate"),
     (lambda m: dp.poisson_batches(np.zeros((4, 2)), np.zeros(3), 0.5), "mismatched"),
     (lambda m: dp.shuffled_batches(np.zeros((4, 2)), np.zeros(4), 5), "batch_size"),
-    (lambda m: dp.EpsilonCallback(10, 1.0, 1e-5, sampling_rate=1.5), "sampling_rate"),
-    (lambda m: dp.EpsilonCallback(10, 1.0, 1e-5), "batch_size and sampling_rate"),
-    (lambda m: dp.EpsilonCallback(10, -1.0, 1e-5, batch_size=2), "noise_multiplier"),
-    (lambda m: dp.EpsilonCallback(10, 1.0, 0.0, batch_size=2), "delta"),
+    (lambda m: dp.EpsilonCallback(10, noise_multiplier=1.0, delta=1e-5, sampling_rate=1.5),
+     "sampling_rate"),
+    (lambda m: dp.EpsilonCallback(10, noise_multiplier=1.0, delta=1e-5),
+     "batch_size and sampling_rate"),
+    (lambda m: dp.EpsilonCallback(10, noise_multiplier=-1.0, delta=1e-5, batch_size=2),
+     "noise_multiplier"),
+    (lambda m: dp.EpsilonCallback(10, noise_multiplier=1.0, delta=0.0, batch_size=2), "delta"),
 ])
 def test_bad_arguments_are_named(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -266,3 +275,13 @@ def test_training_without_a_seed_repeats_after_set_seed_with_op_determinism_on()
     first, second = run(), run()
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_noise_and_delta_must_be_named():
+    with pytest.raises(TypeError, match="positional"):
+        dp.EpsilonCallback(100, 1.0, 1e-5, batch_size=10)
+    batches = dp.shuffled_batches(np.zeros((10, 1)), np.zeros(10), batch_size=5)
+    with pytest.raises(TypeError, match="positional"):
+        dp.EpsilonCallback.from_batches(batches, 1.0, 1e-5)
+    with pytest.raises(TypeError, match="positional"):
+        dp.shuffled_batches(np.zeros((10, 1)), np.zeros(10), 5, 0)

@@ -42,26 +42,30 @@ def test_exact_exposure_matches_brute_force_with_ties(ties, seed):
     rng = np.random.default_rng(seed)
     reference = rng.integers(0, 8, size=25).astype(float).tolist()  # many ties
     for canary in (-1.0, 0.0, 3.0, 7.0, 9.0):
-        assert exposure_exact(canary, reference, ties=ties) == pytest.approx(
-            _brute_force_exposure(canary, reference, ties))
+        exposure = exposure_exact(canary, reference_log_perplexities=reference, ties=ties)
+        assert exposure == pytest.approx(_brute_force_exposure(canary, reference, ties))
 
 
 def test_exact_exposure_extremes_and_array_input():
     reference = np.arange(1.0, 100.0)  # 99 others, |R| = 100
-    assert exposure_exact(0.0, reference) == pytest.approx(math.log2(100))  # ranked first
-    assert exposure_exact(1000.0, reference) == pytest.approx(0.0)  # ranked last
+
+    def exposure(canary):
+        return exposure_exact(canary, reference_log_perplexities=reference)
+
+    assert exposure(0.0) == pytest.approx(math.log2(100))  # ranked first
+    assert exposure(1000.0) == pytest.approx(0.0)  # ranked last
     canaries = np.array([0.0, 10.5, 1000.0])
-    out = exposure_exact(canaries, reference)
+    out = exposure(canaries)
     assert out.shape == (3,)
-    np.testing.assert_allclose(out, [exposure_exact(c, reference) for c in canaries])
-    assert exposure_exact(10.5, reference) == pytest.approx(math.log2(100) - math.log2(11))
+    np.testing.assert_allclose(out, [exposure(c) for c in canaries])
+    assert exposure(10.5) == pytest.approx(math.log2(100) - math.log2(11))
 
 
 def test_ties_order_min_average_max():
     reference = [1.0, 2.0, 2.0, 2.0, 3.0]
-    lo = exposure_exact(2.0, reference, ties="max")
-    mid = exposure_exact(2.0, reference, ties="average")
-    hi = exposure_exact(2.0, reference, ties="min")
+    lo = exposure_exact(2.0, reference_log_perplexities=reference, ties="max")
+    mid = exposure_exact(2.0, reference_log_perplexities=reference, ties="average")
+    hi = exposure_exact(2.0, reference_log_perplexities=reference, ties="min")
     assert lo < mid < hi
     assert mid == pytest.approx(math.log2(6) - math.log2(1 + 1 + 1.5))
 
@@ -71,10 +75,10 @@ def test_extrapolated_exposure_tracks_the_true_tail():
     reference = dist.rvs(size=20000, random_state=np.random.default_rng(0))
     quantiles = np.array([0.5, 0.05, 1e-3])
     canaries = dist.ppf(quantiles)
-    est = exposure_extrapolated(canaries, reference)
+    est = exposure_extrapolated(canaries, reference_log_perplexities=reference)
     np.testing.assert_allclose(est, -np.log2(quantiles), atol=0.3)
     # inside the sample's range it agrees with the exact exposure on the same sample
-    exact = exposure_exact(canaries[:2], reference)
+    exact = exposure_exact(canaries[:2], reference_log_perplexities=reference)
     np.testing.assert_allclose(est[:2], exact, atol=0.3)
 
 
@@ -82,8 +86,9 @@ def test_extrapolated_exposure_goes_beyond_the_sample_cap():
     rng = np.random.default_rng(1)
     reference = rng.normal(size=1000)
     far = -8.0  # far below every reference value
-    assert exposure_exact(far, reference) == pytest.approx(math.log2(1001))
-    assert exposure_extrapolated(far, reference) > math.log2(1001) + 5
+    assert exposure_exact(far, reference_log_perplexities=reference) == pytest.approx(
+        math.log2(1001))
+    assert exposure_extrapolated(far, reference_log_perplexities=reference) > math.log2(1001) + 5
 
 
 def test_skew_normal_fit_recovers_parameters():
@@ -130,12 +135,16 @@ def test_random_secrets_are_distinct_seeded_and_exclude():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: exposure_exact(1.0, []), "reference_log_perplexities"),
-    (lambda: exposure_exact(1.0, [[1.0, 2.0]]), "reference_log_perplexities"),
-    (lambda: exposure_exact(np.nan, [1.0, 2.0]), "canary_log_perplexity"),
-    (lambda: exposure_exact(1.0, [1.0, np.inf]), "reference_log_perplexities"),
-    (lambda: exposure_exact(1.0, [1.0, 2.0], ties="random"), "ties"),
-    (lambda: exposure_extrapolated(1.0, [1.0, 2.0, 3.0]), "reference_log_perplexities"),
+    (lambda: exposure_exact(1.0, reference_log_perplexities=[]), "reference_log_perplexities"),
+    (lambda: exposure_exact(1.0, reference_log_perplexities=[[1.0, 2.0]]),
+     "reference_log_perplexities"),
+    (lambda: exposure_exact(np.nan, reference_log_perplexities=[1.0, 2.0]),
+     "canary_log_perplexity"),
+    (lambda: exposure_exact(1.0, reference_log_perplexities=[1.0, np.inf]),
+     "reference_log_perplexities"),
+    (lambda: exposure_exact(1.0, reference_log_perplexities=[1.0, 2.0], ties="random"), "ties"),
+    (lambda: exposure_extrapolated(1.0, reference_log_perplexities=[1.0, 2.0, 3.0]),
+     "reference_log_perplexities"),
     (lambda: fit_skew_normal(np.ones(50)), "all equal"),
     (lambda: secret_space("abc-defg"), "placeholder"),
     (lambda: secret_index("###-####", "12-34567"), "does not match"),
@@ -158,3 +167,13 @@ def test_type_errors():
         secret_index("##", 12)
     with pytest.raises(TypeError, match="exclude"):
         random_secrets("##", 2, seed=0, exclude="12")
+
+
+def test_the_references_must_be_named():
+    # a canary array and the reference array swapped would give a plausible, wrong exposure
+    with pytest.raises(TypeError, match="positional"):
+        exposure_exact([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="positional"):
+        exposure_extrapolated([1.0, 2.0], np.arange(20.0))
+    with pytest.raises(TypeError, match="positional"):
+        random_secrets("###", 5, 0)

@@ -115,7 +115,8 @@ def test_inserted_canary_is_more_exposed_than_a_never_inserted_one(memorised):
     for result in (planted, never):  # the same number as the exposure module's definition
         others = np.delete(result.reference_log_perplexities,
                            secret_index(result.secret_format, result.secret))
-        assert result.exposure == pytest.approx(exposure_exact(result.log_perplexity, others))
+        assert result.exposure == pytest.approx(exposure_exact(result.log_perplexity,
+                                                               reference_log_perplexities=others))
     assert "exact" in repr(planted) and planted.as_dict()["rank"] == 1.0
 
 
@@ -126,7 +127,8 @@ def test_exact_exposure_averages_ties_like_the_exposure_module():
     result = canary_exposure(model, vocab, canary)
     others = np.delete(result.reference_log_perplexities, 7)
     assert np.sum(np.isclose(others, result.log_perplexity, rtol=0, atol=1e-9)) >= 1
-    assert result.exposure == pytest.approx(exposure_exact(result.log_perplexity, others))
+    assert result.exposure == pytest.approx(exposure_exact(result.log_perplexity,
+                                                           reference_log_perplexities=others))
 
 
 def test_canary_exposures_of_a_group_equal_one_at_a_time(memorised):
