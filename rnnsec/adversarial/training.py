@@ -59,7 +59,7 @@ class AdversarialTrainer(keras.Model):
         if not isinstance(model, keras.Model):
             raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
         if not isinstance(method, TrainingMethod):
-            hint = (f" (strings are gone: write e.g. PGD(epsilon) for {method!r})"
+            hint = (f" (method names became objects: e.g. PGD(epsilon) instead of {method!r})"
                     if isinstance(method, str) else "")
             raise TypeError(f"method must be a training method object ({_KNOWN} from "
                             f"rnnsec.adversarial), got {type(method).__name__}{hint}")

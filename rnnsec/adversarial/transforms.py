@@ -55,6 +55,9 @@ class InputTransform(TrainingMethod, _Ball):
     def __call__(self, model, x, y) -> tf.Tensor:
         """Adversarial inputs ``[B, T, D]`` for ``x [B, T, D]``, labels ``y [B]``."""
         x = tf.convert_to_tensor(x, tf.float32)
+        if x.shape.rank != 3:
+            raise ValueError(f"x must be sequences [batch, steps, features] (3 dimensions), got "
+                             f"shape {tuple(x.shape)}; for token ids use EmbeddingAT")
         mask = _steps.step_mask(x, self.mask_value)  # [B, T]
         start = self.start(x, mask)
         return tf.stop_gradient(self.perturb(model, x, y, mask, start))

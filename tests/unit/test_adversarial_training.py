@@ -228,6 +228,8 @@ def test_trainer_rejects_a_model_that_does_not_suit_the_method():
     model = sequence_classifier((6, 4), 2, units=4)
     with pytest.raises(ValueError, match="Embedding"):
         AdversarialTrainer(model, EmbeddingAT(0.1))
+    with pytest.raises(ValueError, match="x must be sequences"):
+        PGD(0.1)(model, np.zeros((2, 6), "float32"), np.zeros(2, "int64"))
 
 
 @pytest.mark.parametrize("method", ["pgd", None, pgd, 0.1])
