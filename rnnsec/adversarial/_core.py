@@ -2,9 +2,10 @@
 
 Internal to ``rnnsec.adversarial``; the chapters never call it directly. Every attack in the
 package checks its inputs here, so the error messages (naming the argument and the allowed
-range) are the same everywhere. The perturbation step itself (direction, projection,
-random start) lives in ``_steps``, shared with adversarial training. Taught implicitly in
-Chapter 2 (Adversarial attacks on RNNs).
+range) are the same everywhere. Used by the attacks (:func:`~rnnsec.adversarial.fgsm`,
+:func:`~rnnsec.adversarial.pgd`, :func:`~rnnsec.adversarial.simba`, ...). The perturbation step
+itself (direction, projection, random start) lives in ``_steps``, shared with adversarial
+training.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def loss_and_grad_fn(model) -> Callable:
 
     @tf.function(reduce_retracing=True)
     def fn(x, y, mask):
-        return loss_and_gradient(ref(), x, y, mask)
+        return loss_and_gradient(ref(), x, y=y, mask=mask)
 
     _GRAD_FNS[model] = fn
     return fn

@@ -8,8 +8,12 @@ they run eagerly on NumPy arrays (the attacks) and inside a traced ``train_step`
 
 Conventions: inputs are sequences ``[B, T, D]``; ``mask`` is ``[B, T]`` with 1 for a real step
 and 0 for padding; every norm is taken per example over all its steps and features; padded
-steps are never perturbed. Internal to the package; taught in Chapter 2.1 (PGD) and
-Chapter 3.1 (adversarial training).
+steps are never perturbed. After the first argument, tensors are passed by keyword, so that
+``x`` and ``x_adv`` cannot be swapped silently. Internal to the package: used by
+:func:`~rnnsec.adversarial.fgsm`, :func:`~rnnsec.adversarial.pgd`,
+:func:`~rnnsec.adversarial.embedding_pgd`, :func:`~rnnsec.adversarial.simba` and the training
+methods (:class:`~rnnsec.adversarial.PGD`, :class:`~rnnsec.adversarial.FGSMRS`,
+:class:`~rnnsec.adversarial.TRADES`, :class:`~rnnsec.adversarial.Free`).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def steepest_direction(grad, norm: str) -> tf.Tensor:
     Returns:
         ``[B, T, D]``, a direction of norm 1 (or 0) in ``norm``.
 
-    Goodfellow et al. 2015 (sign); Madry et al. 2018 (L2). Chapter 2.1.
+    Goodfellow et al. 2015 (sign); Madry et al. 2018 (L2). Used by :func:`pgd_step`.
     """
     grad = tf.convert_to_tensor(grad, tf.float32)
     if norm == "inf":
@@ -54,7 +58,7 @@ def project(delta, epsilon: float, norm: str) -> tf.Tensor:
     Returns:
         ``[B, T, D]``: clipped coordinate-wise (L-inf) or scaled down to norm ``epsilon`` (L2).
 
-    Chapter 2.1.
+    Used by :func:`finish` and by :func:`~rnnsec.adversarial.simba`.
     """
     delta = tf.convert_to_tensor(delta, tf.float32)
     if norm == "inf":
@@ -62,7 +66,7 @@ def project(delta, epsilon: float, norm: str) -> tf.Tensor:
     return delta * tf.minimum(1.0, epsilon / tf.maximum(_per_example_l2(delta), 1e-30))
 
 
-def clip_to_range(x_adv, clip_min: float | None, clip_max: float | None) -> tf.Tensor:
+def clip_to_range(x_adv, *, clip_min: float | None, clip_max: float | None) -> tf.Tensor:
     """Clip to the valid input range ``[clip_min, clip_max]`` (None = unbounded on that side)."""
     x_adv = tf.convert_to_tensor(x_adv, tf.float32)
     if clip_min is not None:
@@ -72,7 +76,7 @@ def clip_to_range(x_adv, clip_min: float | None, clip_max: float | None) -> tf.T
     return x_adv
 
 
-def finish(x, delta, mask, *, epsilon: float, norm: str, clip_min: float | None = None,
+def finish(x, *, delta, mask, epsilon: float, norm: str, clip_min: float | None = None,
            clip_max: float | None = None) -> tf.Tensor:
     """``x + delta`` with delta masked, projected into the ball and clipped to the range.
 
@@ -89,16 +93,16 @@ def finish(x, delta, mask, *, epsilon: float, norm: str, clip_min: float | None 
     Returns:
         The adversarial inputs ``[B, T, D]``, float32, never differentiated through.
 
-    Chapter 2.1.
+    Used by :func:`pgd_step` and for the random start of :func:`~rnnsec.adversarial.pgd`.
     """
     x = tf.convert_to_tensor(x, tf.float32)
     real = tf.convert_to_tensor(mask, tf.float32)[:, :, None]  # [B, T, 1]
     delta = project(tf.convert_to_tensor(delta, tf.float32) * real, epsilon, norm)
-    x_adv = clip_to_range(x + delta, clip_min, clip_max)
+    x_adv = clip_to_range(x + delta, clip_min=clip_min, clip_max=clip_max)
     return tf.stop_gradient(tf.where(real > 0, x_adv, x))
 
 
-def pgd_step(x, x_adv, grad, mask, *, step_size: float, epsilon: float, norm: str,
+def pgd_step(x_adv, *, x, grad, mask, step_size: float, epsilon: float, norm: str,
              clip_min: float | None = None, clip_max: float | None = None) -> tf.Tensor:
     """One projected gradient step: ``finish(x, x_adv - x + step_size * direction(grad))``.
 
@@ -108,8 +112,8 @@ def pgd_step(x, x_adv, grad, mask, *, step_size: float, epsilon: float, norm: st
     passes the negated gradient.
 
     Args:
-        x: clean inputs ``[B, T, D]``.
         x_adv: the current iterate ``[B, T, D]`` (inside the ball).
+        x: clean inputs ``[B, T, D]``, the centre of the ball.
         grad: the loss gradient at ``x_adv`` ``[B, T, D]``.
         mask: ``[B, T]``, 1 = real step.
         step_size: step length (> 0) in ``norm``.
@@ -118,18 +122,19 @@ def pgd_step(x, x_adv, grad, mask, *, step_size: float, epsilon: float, norm: st
     Returns:
         The next iterate ``[B, T, D]``.
 
-    Madry et al. 2018; Kurakin et al. 2017. Chapter 2.1 and Chapter 3.1.
+    Madry et al. 2018; Kurakin et al. 2017. Used by :func:`~rnnsec.adversarial.fgsm`,
+    :func:`~rnnsec.adversarial.pgd` and :class:`~rnnsec.adversarial.PGD`.
     """
     x = tf.convert_to_tensor(x, tf.float32)
     real = tf.convert_to_tensor(mask, tf.float32)[:, :, None]  # [B, T, 1]
     # The direction is taken over the real coordinates only (padding's gradient is ignored).
     direction = steepest_direction(tf.convert_to_tensor(grad, tf.float32) * real, norm)
     delta = tf.convert_to_tensor(x_adv, tf.float32) - x + step_size * direction
-    return finish(x, delta, mask, epsilon=epsilon, norm=norm, clip_min=clip_min,
+    return finish(x, delta=delta, mask=mask, epsilon=epsilon, norm=norm, clip_min=clip_min,
                   clip_max=clip_max)
 
 
-def random_start(x, mask, seed, *, epsilon: float, norm: str) -> tf.Tensor:
+def random_start(x, *, mask, seed, epsilon: float, norm: str) -> tf.Tensor:
     """A perturbation drawn uniformly from the ``epsilon`` ball over the real coordinates.
 
     L-inf: every real coordinate uniform in ``[-epsilon, epsilon]``. L2: a Gaussian direction
@@ -149,7 +154,8 @@ def random_start(x, mask, seed, *, epsilon: float, norm: str) -> tf.Tensor:
     Returns:
         ``[B, T, D]`` float32 perturbation (not yet added to ``x``).
 
-    Madry et al. 2018 (random start); Chapter 2.1.
+    Madry et al. 2018 (random start). Used by :func:`~rnnsec.adversarial.pgd`,
+    :func:`~rnnsec.adversarial.embedding_pgd` and :class:`~rnnsec.adversarial.PGD`.
     """
     shape = tf.shape(x)
     real = tf.convert_to_tensor(mask, tf.float32)[:, :, None]  # [B, T, 1]
@@ -172,7 +178,7 @@ def step_mask(x, mask_value: float | None) -> tf.Tensor:
     return tf.cast(tf.reduce_any(tf.not_equal(x, mask_value), axis=-1), tf.float32)
 
 
-def loss_and_gradient(model, x, y, mask):
+def loss_and_gradient(model, x, *, y, mask):
     """Per-example cross-entropy, logits and masked input gradient, in inference mode.
 
     Args:
@@ -185,7 +191,7 @@ def loss_and_gradient(model, x, y, mask):
     Returns:
         ``(loss [B], logits [B, C], grad [B, T, D])``; padded steps get zero gradient.
 
-    Chapter 2.1.
+    Used by :func:`~rnnsec.adversarial.pgd` (compiled) and :class:`~rnnsec.adversarial.PGD`.
     """
     x = tf.convert_to_tensor(x, tf.float32)
     with tf.GradientTape() as tape:

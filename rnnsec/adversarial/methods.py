@@ -104,7 +104,7 @@ class TRADES(TrainingMethod, _Ball):
             steps are real.
         seed: seed of the inner start (None: from NumPy's global state).
 
-    Zhang et al. 2019. Chapter 3.1 (3.1.4).
+    Zhang et al. 2019. Chapter 3.1.
     """
 
     extra_metric = "trades_kl"
@@ -125,13 +125,13 @@ class TRADES(TrainingMethod, _Ball):
         mask = _steps.step_mask(x, self.mask_value)  # [B, T]
         p_clean = tf.stop_gradient(tf.nn.softmax(model(x, training=False)))
         start = 0.001 * self._rng.normal(tf.shape(x))
-        x_adv = _steps.finish(x, start, mask, **self.ball())
+        x_adv = _steps.finish(x, delta=start, mask=mask, **self.ball())
         for _ in range(self.steps):
             with tf.GradientTape() as tape:
                 tape.watch(x_adv)
                 kl = kl_divergence(p_clean, model(x_adv, training=False))  # [B]
             grad = tape.gradient(kl, x_adv)  # [B, T, D]
-            x_adv = _steps.pgd_step(x, x_adv, grad, mask, step_size=self.step_size,
+            x_adv = _steps.pgd_step(x_adv, x=x, grad=grad, mask=mask, step_size=self.step_size,
                                     **self.ball())
         return x_adv
 
@@ -202,7 +202,7 @@ class Free(TrainingMethod, _Ball):
         delta = tf.concat([stored[:take], tf.zeros_like(x[take:])], axis=0)  # [B, T, D]
         variables = model.trainable_variables
         for _ in range(self.replays):
-            x_adv = _steps.finish(x, delta, mask, **self.ball())
+            x_adv = _steps.finish(x, delta=delta, mask=mask, **self.ball())
             with tf.GradientTape() as tape:
                 tape.watch(x_adv)
                 y_pred = model(x_adv, training=True)
@@ -210,7 +210,7 @@ class Free(TrainingMethod, _Ball):
             # One backward pass gives both the weight and the input gradient ("free").
             grads = tape.gradient(loss, [*variables, x_adv])
             trainer.optimizer.apply_gradients(zip(grads[:-1], variables, strict=True))
-            x_next = _steps.pgd_step(x, x_adv, grads[-1], mask,
+            x_next = _steps.pgd_step(x_adv, x=x, grad=grads[-1], mask=mask,
                                      step_size=self.step_size, **self.ball())
             delta = x_next - x
             logs = trainer.logs(x_adv, y, y_pred, sample_weight, loss)
@@ -266,7 +266,7 @@ class EmbeddingAT(_Embedding):
         epsilon: L2 radius (>= 0) in normalised embedding units.
         adv_weight: weight of the adversarial term (>= 0).
 
-    Miyato, Dai, Goodfellow 2017. Chapter 3.1 (3.1.5).
+    Miyato, Dai, Goodfellow 2017. Chapter 3.1.
     """
 
     extra_metric = "adv_loss"
@@ -294,7 +294,7 @@ class EmbeddingVAT(_Embedding):
         xi: size of the random probe (> 0).
         seed: seed of the probe (None: from NumPy's global state).
 
-    Miyato, Dai, Goodfellow 2017. Chapter 3.1 (3.1.5).
+    Miyato, Dai, Goodfellow 2017. Chapter 3.1.
     """
 
     extra_metric = "vat_kl"

@@ -247,11 +247,11 @@ def _embedding_attack(name, model, tokens, y, epsilon, *, steps, step_size, norm
         scale = embedding_scale(emb, mb, normalize)  # [b, L, 1]
         zero = tf.zeros_like(emb)
         # r is the perturbation itself: PGD steps around 0, masked, in the L2 ball.
-        r = (_steps.random_start(emb, mb, stateless_seed(rng), epsilon=epsilon, norm="2")
-             if random_start else zero)
+        r = (_steps.random_start(emb, mask=mb, seed=stateless_seed(rng), epsilon=epsilon,
+                                 norm="2") if random_start else zero)
         for _ in range(steps):
             grad = grad_fn(tok, yb, r, tf.constant(scale))[2]  # [b, L, E]
-            r = _steps.pgd_step(zero, r, direction * grad, mb, step_size=step_size,
+            r = _steps.pgd_step(r, x=zero, grad=direction * grad, mask=mb, step_size=step_size,
                                 epsilon=epsilon, norm="2")
         clean_logits = grad_fn(tok, yb, zero, tf.constant(scale))[1].numpy()
         adv_logits = grad_fn(tok, yb, r, tf.constant(scale))[1].numpy()

@@ -67,8 +67,9 @@ class InputTransform(TrainingMethod, _Ball):
         if not self.random_start:
             return x
         seed = self._rng.make_seeds(1)[:, 0]  # [2]
-        delta = _steps.random_start(x, mask, seed, epsilon=self.epsilon, norm=self.norm)
-        return _steps.finish(x, delta, mask, **self.ball())
+        delta = _steps.random_start(x, mask=mask, seed=seed, epsilon=self.epsilon,
+                                    norm=self.norm)
+        return _steps.finish(x, delta=delta, mask=mask, **self.ball())
 
     def perturb(self, model, x, y, mask, start) -> tf.Tensor:
         """The inner maximisation from ``start``; returns ``x_adv``."""
@@ -76,8 +77,9 @@ class InputTransform(TrainingMethod, _Ball):
 
     def ascend(self, model, x, x_adv, y, mask, step_size: float) -> tf.Tensor:
         """One PGD step on the cross-entropy at ``x_adv`` (inference mode)."""
-        grad = _steps.loss_and_gradient(model, x_adv, y, mask)[2]  # [B, T, D]
-        return _steps.pgd_step(x, x_adv, grad, mask, step_size=step_size, **self.ball())
+        grad = _steps.loss_and_gradient(model, x_adv, y=y, mask=mask)[2]  # [B, T, D]
+        return _steps.pgd_step(x_adv, x=x, grad=grad, mask=mask, step_size=step_size,
+                               **self.ball())
 
     def train_step(self, trainer, x, y, sample_weight) -> dict:
         model = trainer.base_model

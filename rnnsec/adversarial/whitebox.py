@@ -68,9 +68,9 @@ def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None 
         _, logits, grad = grad_fn(tf.constant(x[s]), tf.constant(y[s]), tf.constant(mask[s]))
         pred_clean[s] = np.argmax(logits.numpy(), axis=1)
         # FGSM is one PGD step of size epsilon from x.
-        x_adv[s] = _steps.pgd_step(x[s], x[s], direction * grad, mask[s], step_size=epsilon,
-                                   epsilon=epsilon, norm=norm, clip_min=clip_min,
-                                   clip_max=clip_max).numpy()  # [b, T, D]
+        x_adv[s] = _steps.pgd_step(x[s], x=x[s], grad=direction * grad, mask=mask[s],
+                                   step_size=epsilon, epsilon=epsilon, norm=norm,
+                                   clip_min=clip_min, clip_max=clip_max).numpy()  # [b, T, D]
     pred_adv = _predict(model, x_adv, batch_size)
     return make_result("fgsm", x, x_adv, y, pred_clean, pred_adv, norm=norm, epsilon=epsilon,
                        targeted=targeted)
@@ -147,13 +147,14 @@ def _pgd_batch(model, grad_fn, x, y, mask, epsilon, steps, step_size, norm, rand
     y_t, mask_t = tf.constant(y), tf.constant(mask)
     ball = {"epsilon": epsilon, "norm": norm, "clip_min": clip_min, "clip_max": clip_max}
     for _ in range(restarts):
-        start = (_steps.random_start(x, mask, stateless_seed(rng), epsilon=epsilon, norm=norm)
-                 if random_start else tf.zeros_like(x))
-        x_adv = _steps.finish(x, start, mask, **ball)  # [b, T, D]
+        start = (_steps.random_start(x, mask=mask, seed=stateless_seed(rng), epsilon=epsilon,
+                                     norm=norm) if random_start else tf.zeros_like(x))
+        x_adv = _steps.finish(x, delta=start, mask=mask, **ball)  # [b, T, D]
         for _ in range(steps):
             loss, logits, grad = grad_fn(x_adv, y_t, mask_t)
             best.update(x_adv.numpy(), logits.numpy(), direction * loss.numpy(), y, targeted)
-            x_adv = _steps.pgd_step(x, x_adv, direction * grad, mask, step_size=step_size, **ball)
+            x_adv = _steps.pgd_step(x_adv, x=x, grad=direction * grad, mask=mask,
+                                    step_size=step_size, **ball)
         logits = model(x_adv, training=False).numpy()
         x_adv = x_adv.numpy()
         best.update(x_adv, logits, direction * cross_entropy(logits, y), y, targeted)

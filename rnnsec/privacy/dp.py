@@ -129,7 +129,7 @@ class DPModel(keras.Model):
     ``sample_weight`` is refused: weighting examples would change the sensitivity.
 
     Abadi et al. 2016 (DP-SGD); McMahan et al. 2018 (dividing by the expected batch size);
-    Madry et al. 2018 (the adversary's PGD). Chapter 3.2; Chapter 2.3 (DP + adversarial).
+    Madry et al. 2018 (the adversary's PGD). Chapter 3.2.
     """
 
     def __init__(self, model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,

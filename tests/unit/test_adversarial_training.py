@@ -130,8 +130,8 @@ def test_training_perturbations_stay_in_ball_range_and_off_padding(method, norm)
     if method is TRADES:
         x_adv = transform.adversarial_inputs(model, xt)
     elif method is Free:
-        x_adv = _steps.finish(xt, tf.random.normal(xt.shape), _steps.step_mask(xt, 0.0),
-                              **transform.ball())
+        x_adv = _steps.finish(xt, delta=tf.random.normal(xt.shape),
+                              mask=_steps.step_mask(xt, 0.0), **transform.ball())
     else:
         x_adv = transform(model, xt, yt)
     delta = (x_adv.numpy() - x).reshape(8, -1)

@@ -64,9 +64,9 @@ def test_linf_random_start_is_uniform_per_real_coordinate(padded, source):
 
 def test_random_start_repeats_with_its_seed_and_not_without():
     x, mask = tf.zeros((4, 5, 2)), tf.ones((4, 5))
-    a = _steps.random_start(x, mask, [1, 2], epsilon=1.0, norm="2")
-    b = _steps.random_start(x, mask, [1, 2], epsilon=1.0, norm="2")
-    c = _steps.random_start(x, mask, [1, 3], epsilon=1.0, norm="2")
+    a = _steps.random_start(x, mask=mask, seed=[1, 2], epsilon=1.0, norm="2")
+    b = _steps.random_start(x, mask=mask, seed=[1, 2], epsilon=1.0, norm="2")
+    c = _steps.random_start(x, mask=mask, seed=[1, 3], epsilon=1.0, norm="2")
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -78,12 +78,13 @@ def test_pgd_step_moves_by_step_size_then_projects_and_clips(norm):
     grad = rng.normal(size=x.shape).astype("float32")
     mask = np.ones((5, 4), "float32")
     mask[:, 3] = 0
-    small = _steps.pgd_step(x, x, grad, mask, step_size=0.01, epsilon=1.0, norm=norm).numpy()
+    small = _steps.pgd_step(x, x=x, grad=grad, mask=mask, step_size=0.01, epsilon=1.0,
+                            norm=norm).numpy()
     delta = (small - x).reshape(5, -1)
     size = np.abs(delta).max(1) if norm == "inf" else np.linalg.norm(delta, axis=1)
     np.testing.assert_allclose(size, 0.01, rtol=1e-3)  # inside the ball: a plain step
-    big = _steps.pgd_step(x, x, grad, mask, step_size=5.0, epsilon=0.2, norm=norm,
-                          clip_min=0.0, clip_max=1.0).numpy()
+    big = _steps.pgd_step(x, x=x, grad=grad, mask=mask, step_size=5.0, epsilon=0.2,
+                          norm=norm, clip_min=0.0, clip_max=1.0).numpy()
     delta = (big - x).reshape(5, -1)
     size = np.abs(delta).max(1) if norm == "inf" else np.linalg.norm(delta, axis=1)
     assert np.all(size <= 0.2 + 1e-6) and big.min() >= 0.0 and big.max() <= 1.0
