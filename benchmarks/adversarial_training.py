@@ -27,7 +27,15 @@ import numpy as np
 from sklearn.datasets import load_digits
 
 from rnnsec import set_seed
-from rnnsec.adversarial import AdversarialTrainer, CatastrophicOverfittingMonitor, pgd
+from rnnsec.adversarial import (
+    FGSMRS,
+    PGD,
+    TRADES,
+    AdversarialTrainer,
+    CatastrophicOverfittingMonitor,
+    Free,
+    pgd,
+)
 from rnnsec.compat import KERAS_VERSION, keras
 from rnnsec.models import sequence_classifier
 
@@ -65,26 +73,26 @@ def digits(test_size: int = 397, seed: int = 0):
     return (x[test_size:], y[test_size:]), (x[:test_size], y[:test_size])
 
 
-def run(method: str | None, train, test, *, epochs: int, epsilon: float, batch_size: int,
+def run(method: type | None, train, test, *, epochs: int, epsilon: float, batch_size: int,
         lr: float, seed: int, **kwargs) -> dict:
-    """Train one model with ``method`` (None = clean) and measure time and accuracy."""
+    """Train one model with the method class ``method`` (None = clean); time and accuracy."""
     (x, y), (xt, yt) = train, test
     set_seed(seed)
     model = sequence_classifier((8, 8), 10)
     trainer = model if method is None else AdversarialTrainer(
-        model, method, epsilon, clip_min=0.0, clip_max=1.0, **kwargs)
+        model, method(epsilon, clip_min=0.0, clip_max=1.0, **kwargs))
     trainer.compile(keras.optimizers.Adam(lr),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     timer = StepTimer()
     callbacks = [timer]
     monitor = None
-    if method == "fgsm_rs":
+    if method is FGSMRS:
         monitor = CatastrophicOverfittingMonitor(x[:200], y[:200], epsilon, steps=10,
                                                  clip_min=0.0, clip_max=1.0)
         callbacks.append(monitor)
     fit_epochs = trainer.epochs_for(epochs) if method is not None else epochs
     trainer.fit(x, y, epochs=fit_epochs, batch_size=batch_size, verbose=0, callbacks=callbacks)
-    replays = kwargs.get("replays", 1) if method == "free" else 1
+    replays = kwargs.get("replays", 1) if method is Free else 1
     steps_per_epoch = -(-len(x) // batch_size)
     result = pgd(model, xt, yt, epsilon, steps=10, clip_min=0.0, clip_max=1.0, seed=0,
                  progress=False)
@@ -118,11 +126,11 @@ def main(argv=None) -> list[dict]:
     k1, k2 = args.pgd_steps
     plan = [
         ("clean", None, {}, "1"),
-        ("FGSM-RS", "fgsm_rs", {}, "<= 2.2"),
-        (f"free (m={args.replays})", "free", {"replays": args.replays}, "<= 1.3"),
-        (f"PGD-{k1}", "pgd", {"steps": k1}, f"~ {k1 + 1}"),
-        (f"PGD-{k2}", "pgd", {"steps": k2}, f"~ {k2 + 1}"),
-        (f"TRADES-{args.trades_steps}", "trades", {"steps": args.trades_steps},
+        ("FGSM-RS", FGSMRS, {}, "<= 2.2"),
+        (f"free (m={args.replays})", Free, {"replays": args.replays}, "<= 1.3"),
+        (f"PGD-{k1}", PGD, {"steps": k1}, f"~ {k1 + 1}"),
+        (f"PGD-{k2}", PGD, {"steps": k2}, f"~ {k2 + 1}"),
+        (f"TRADES-{args.trades_steps}", TRADES, {"steps": args.trades_steps},
          f"~ {args.trades_steps + 2}"),
     ]
     rows = []

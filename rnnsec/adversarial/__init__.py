@@ -6,8 +6,13 @@
 - Black-box attacks, every query counted: ``simba``, ``greedy_word_substitution``,
   ``transfer_attack`` (Chapter 2.1).
 - Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1).
-- Adversarial training with ``fit``: ``AdversarialTrainer`` (PGD, FGSM-RS, free, TRADES,
-  embedding AT/VAT) and ``CatastrophicOverfittingMonitor`` (Chapter 3.1).
+- Adversarial training with ``fit``: ``AdversarialTrainer(model, method)`` with a method
+  object: the per-example input transforms ``PGD`` and ``FGSMRS`` (which also compose with DP
+  training: ``make_private(..., adversary=PGD(...))``), and ``Free``, ``TRADES``,
+  ``EmbeddingAT``, ``EmbeddingVAT``; ``CatastrophicOverfittingMonitor`` (Chapter 3.1).
+
+The attacks and the training methods take the same PGD step (``_steps``: steepest direction,
+projection, range clipping, random start uniform in the ball).
 
 Every attack validates its inputs, never changes padded steps, and returns an ``AttackResult``.
 """
@@ -31,6 +36,7 @@ from rnnsec.adversarial.evaluation import (
     run_attack,
     sanity_checks,
 )
+from rnnsec.adversarial.methods import TRADES, EmbeddingAT, EmbeddingVAT, Free, TrainingMethod
 from rnnsec.adversarial.results import AttackResult
 from rnnsec.adversarial.text import (
     TextModelParts,
@@ -40,11 +46,8 @@ from rnnsec.adversarial.text import (
     split_text_model,
     word_substitution,
 )
-from rnnsec.adversarial.training import (
-    METHODS,
-    AdversarialTrainer,
-    CatastrophicOverfittingMonitor,
-)
+from rnnsec.adversarial.training import AdversarialTrainer, CatastrophicOverfittingMonitor
+from rnnsec.adversarial.transforms import FGSMRS, PGD, InputTransform
 from rnnsec.adversarial.whitebox import fgsm, pgd
 
 __all__ = [
@@ -55,5 +58,6 @@ __all__ = [
     "ScoreOracle", "LabelOracle", "QueryBudgetExceeded",
     "ATTACKS", "run_attack", "robust_accuracy", "robustness_curve", "RobustnessCurve",
     "sanity_checks", "SanityReport", "SanityCheck",
-    "METHODS", "AdversarialTrainer", "CatastrophicOverfittingMonitor",
+    "AdversarialTrainer", "CatastrophicOverfittingMonitor", "TrainingMethod", "InputTransform",
+    "PGD", "FGSMRS", "Free", "TRADES", "EmbeddingAT", "EmbeddingVAT",
 ]

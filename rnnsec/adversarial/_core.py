@@ -1,10 +1,11 @@
-"""Shared machinery of the attacks: input checks, loss gradients, projections, batching.
+"""Shared machinery of the attacks: input checks, compiled loss gradients, batching.
 
 Internal to ``rnnsec.adversarial``; the chapters never call it directly. Every attack in the
 package checks its inputs here, so the error messages (naming the argument and the allowed
 range) are the same everywhere. Used by the attacks (:func:`~rnnsec.adversarial.fgsm`,
-:func:`~rnnsec.adversarial.pgd`, :func:`~rnnsec.adversarial.simba`, ...) and by
-:class:`~rnnsec.adversarial.AdversarialTrainer`.
+:func:`~rnnsec.adversarial.pgd`, :func:`~rnnsec.adversarial.simba`, ...). The perturbation step
+itself (direction, projection, random start) lives in ``_steps``, shared with adversarial
+training.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rnnsec._validate import (
     check_number,
     check_same_length,
 )
-from rnnsec.compat import keras
+from rnnsec.adversarial._steps import loss_and_gradient
 
 NORMS = ("inf", "2")
 
@@ -146,13 +147,7 @@ def loss_and_grad_fn(model) -> Callable:
 
     @tf.function(reduce_retracing=True)
     def fn(x, y, mask):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            logits = ref()(x, training=False)  # [B, C]
-            loss = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
-        # [B, T, D]: each example's own loss gradient (zeros if the input is disconnected)
-        grad = tape.gradient(loss, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        return loss, logits, grad * mask[:, :, None]
+        return loss_and_gradient(ref(), x, y=y, mask=mask)
 
     _GRAD_FNS[model] = fn
     return fn
@@ -186,63 +181,9 @@ def per_example_norm(delta: np.ndarray, norm: str) -> np.ndarray:
     return np.sqrt((flat ** 2).sum(axis=1))
 
 
-def steepest_direction(grad: np.ndarray, norm: str) -> np.ndarray:
-    """Unit steepest-ascent direction of ``grad`` in the given norm, per example.
-
-    L-inf: ``sign(grad)``; L2: ``grad / ||grad||_2`` over the whole sequence (zero where the
-    gradient is zero).
-    """
-    if norm == "inf":
-        return np.sign(grad)
-    size = per_example_norm(grad, "2").reshape((-1,) + (1,) * (grad.ndim - 1))
-    return np.where(size > 0, grad / np.maximum(size, 1e-30), 0.0).astype(grad.dtype)
-
-
-def project(delta: np.ndarray, epsilon: float, norm: str) -> np.ndarray:
-    """Project each example's perturbation onto the ``epsilon`` ball of the given norm."""
-    if norm == "inf":
-        return np.clip(delta, -epsilon, epsilon)
-    size = per_example_norm(delta, "2").reshape((-1,) + (1,) * (delta.ndim - 1))
-    scale = np.minimum(1.0, epsilon / np.maximum(size, 1e-30))
-    return (delta * scale).astype(delta.dtype)
-
-
-def clip_to_range(x_adv: np.ndarray, clip_min, clip_max) -> np.ndarray:
-    """Clip to ``[clip_min, clip_max]`` (None = unbounded on that side)."""
-    if clip_min is None and clip_max is None:
-        return x_adv
-    return np.clip(x_adv, clip_min, clip_max)
-
-
-def finalize(x: np.ndarray, delta: np.ndarray, mask: np.ndarray, clip_min, clip_max,
-             epsilon: float, norm: str) -> np.ndarray:
-    """``x + delta`` with delta masked, inside the ball and the valid range.
-
-    Clipping to the range after projecting keeps the ball: each coordinate only moves back
-    towards the clean value, so no norm grows.
-    """
-    delta = project(delta * mask[:, :, None], epsilon, norm)
-    x_adv = clip_to_range(x + delta, clip_min, clip_max)
-    # Padded steps are copied from x exactly (no float round-off from x + 0).
-    return np.where(mask[:, :, None] > 0, x_adv, x).astype(np.float32)
-
-
 def attack_succeeded(pred: np.ndarray, y: np.ndarray, targeted: bool) -> np.ndarray:
     """Untargeted: prediction differs from ``y``; targeted: prediction equals the target ``y``."""
     return pred == y if targeted else pred != y
-
-
-def random_in_ball(rng: np.random.Generator, shape: tuple, epsilon: float, norm: str,
-                   mask: np.ndarray) -> np.ndarray:
-    """A random point uniformly inside the ``epsilon`` ball, zero on padded steps."""
-    if norm == "inf":
-        delta = rng.uniform(-epsilon, epsilon, size=shape)
-    else:
-        direction = rng.standard_normal(size=shape) * mask[:, :, None]
-        dims = np.maximum(mask.sum(axis=1) * shape[2], 1)  # real coordinates per example
-        radius = epsilon * rng.uniform(size=len(mask)) ** (1.0 / dims)
-        delta = steepest_direction(direction, "2") * radius[:, None, None]
-    return (delta * mask[:, :, None]).astype(np.float32)
 
 
 def make_rng(seed) -> np.random.Generator:
@@ -256,3 +197,8 @@ def make_rng(seed) -> np.random.Generator:
         return np.random.default_rng(np.random.randint(0, 2**31 - 1))
     check_number("seed", seed, low=0, integer=True)
     return np.random.default_rng(seed)
+
+
+def stateless_seed(rng: np.random.Generator) -> np.ndarray:
+    """A seed pair ``[2]`` for TensorFlow's stateless random ops, drawn from ``rng``."""
+    return rng.integers(0, 2**31 - 1, size=2, dtype=np.int64)

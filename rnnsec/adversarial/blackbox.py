@@ -31,12 +31,11 @@ from rnnsec.adversarial._core import (
     check_clip,
     check_inside_range,
     check_norm,
-    clip_to_range,
     logits_of,
     make_rng,
-    project,
     softmax,
 )
+from rnnsec.adversarial._steps import clip_to_range, project
 from rnnsec.adversarial.results import AttackResult, make_result
 from rnnsec.adversarial.text import check_candidates
 from rnnsec.adversarial.whitebox import fgsm, pgd
@@ -218,7 +217,8 @@ def _simba_batch(oracle, idx, x, y, mask, epsilon, norm, step, targeted, clip_mi
 
 
 def _into_ball(x_new, x, epsilon, norm, clip_min, clip_max):
-    return clip_to_range(x + project(x_new - x, epsilon, norm), clip_min, clip_max)
+    return clip_to_range(x + project(x_new - x, epsilon, norm), clip_min=clip_min,
+                         clip_max=clip_max).numpy()
 
 
 def greedy_word_substitution(model, tokens, y, candidates, max_words: int = 3,
@@ -453,4 +453,4 @@ def _jacobian_augment(substitute, data, labels, step, clip_min, clip_max) -> np.
             logits = substitute(xb, training=False)  # [b, C]
             picked = tf.gather(logits, as_int_array("labels", labels[s]), axis=1, batch_dims=1)
         out.append(data[s] + step * np.sign(tape.gradient(picked, xb).numpy()))
-    return clip_to_range(np.concatenate(out), clip_min, clip_max).astype(np.float32)
+    return clip_to_range(np.concatenate(out), clip_min=clip_min, clip_max=clip_max).numpy()

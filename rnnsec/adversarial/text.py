@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnnsec._validate import as_float_array, as_int_array, check_number
+from rnnsec.adversarial import _steps
 from rnnsec.adversarial._core import (
     attack_succeeded,
     batches,
@@ -27,9 +28,7 @@ from rnnsec.adversarial._core import (
     check_batching,
     make_rng,
     per_example_norm,
-    project,
-    random_in_ball,
-    steepest_direction,
+    stateless_seed,
 )
 from rnnsec.adversarial.results import AttackResult, make_result
 from rnnsec.compat import keras
@@ -185,7 +184,7 @@ def embedding_fgm(model, tokens, y, epsilon: float, *, normalize: bool = True,
         An ``AttackResult`` whose ``x_adv`` holds the perturbed embeddings ``[B, L, E]`` and
         whose ``robust_accuracy`` is the model's accuracy under the perturbation.
 
-    Chapter 2.1. Embedding adversarial training (``AdversarialTrainer``, ``"embedding_at"``)
+    Chapter 2.1. Embedding adversarial training (``AdversarialTrainer(model, EmbeddingAT(...))``)
     trains against this kind of perturbation.
     """
     return _embedding_attack("embedding_fgm", model, tokens, y, epsilon, steps=1,
@@ -249,14 +248,17 @@ def _embedding_attack(name, model, tokens, y, epsilon, *, steps, step_size, norm
         tok, yb, mb = tf.constant(tokens[s]), tf.constant(y[s]), mask[s]
         emb = parts.embed(tok)[0].numpy()  # [b, L, E]
         scale = embedding_scale(emb, mb, normalize)  # [b, L, 1]
-        r = random_in_ball(rng, emb.shape, epsilon, "2", mb) if random_start else 0 * emb
+        zero = tf.zeros_like(emb)
+        # r is the perturbation itself: PGD steps around 0, masked, in the L2 ball.
+        r = (_steps.random_start(emb, mask=mb, seed=stateless_seed(rng), epsilon=epsilon,
+                                 norm="2") if random_start else zero)
         for _ in range(steps):
-            grad = grad_fn(tok, yb, tf.constant(r), tf.constant(scale))[2].numpy()
-            r = r + step_size * direction * steepest_direction(grad * mb[:, :, None], "2")
-            r = project(r * mb[:, :, None], epsilon, "2").astype(np.float32)
-        zero = tf.zeros_like(tf.constant(r))
+            grad = grad_fn(tok, yb, r, tf.constant(scale))[2]  # [b, L, E]
+            r = _steps.pgd_step(r, x=zero, grad=direction * grad, mask=mb, step_size=step_size,
+                                epsilon=epsilon, norm="2")
         clean_logits = grad_fn(tok, yb, zero, tf.constant(scale))[1].numpy()
-        adv_logits = grad_fn(tok, yb, tf.constant(r), tf.constant(scale))[1].numpy()
+        adv_logits = grad_fn(tok, yb, r, tf.constant(scale))[1].numpy()
+        r = r.numpy()
         emb_all.append(emb)
         adv_all.append(emb + scale * r)
         pred_clean.append(clean_logits.argmax(axis=1))

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnnsec._validate import check_number
+from rnnsec.adversarial import _steps
 from rnnsec.adversarial._core import (
     attack_succeeded,
     batches,
@@ -19,12 +20,10 @@ from rnnsec.adversarial._core import (
     check_batching,
     check_norm,
     cross_entropy,
-    finalize,
     logits_of,
     loss_and_grad_fn,
     make_rng,
-    random_in_ball,
-    steepest_direction,
+    stateless_seed,
 )
 from rnnsec.adversarial.results import AttackResult, make_result
 
@@ -68,8 +67,10 @@ def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None 
     for s in batches(len(x), batch_size, progress, "fgsm"):
         _, logits, grad = grad_fn(tf.constant(x[s]), tf.constant(y[s]), tf.constant(mask[s]))
         pred_clean[s] = np.argmax(logits.numpy(), axis=1)
-        step = epsilon * direction * steepest_direction(grad.numpy(), norm)  # [b, T, D]
-        x_adv[s] = finalize(x[s], step, mask[s], clip_min, clip_max, epsilon, norm)
+        # FGSM is one PGD step of size epsilon from x.
+        x_adv[s] = _steps.pgd_step(x[s], x=x[s], grad=direction * grad, mask=mask[s],
+                                   step_size=epsilon, epsilon=epsilon, norm=norm,
+                                   clip_min=clip_min, clip_max=clip_max).numpy()  # [b, T, D]
     pred_adv = _predict(model, x_adv, batch_size)
     return make_result("fgsm", x, x_adv, y, pred_clean, pred_adv, norm=norm, epsilon=epsilon,
                        targeted=targeted)
@@ -144,15 +145,18 @@ def _pgd_batch(model, grad_fn, x, y, mask, epsilon, steps, step_size, norm, rand
     direction = -1.0 if targeted else 1.0
     best = _Best(x)
     y_t, mask_t = tf.constant(y), tf.constant(mask)
+    ball = {"epsilon": epsilon, "norm": norm, "clip_min": clip_min, "clip_max": clip_max}
     for _ in range(restarts):
-        start = random_in_ball(rng, x.shape, epsilon, norm, mask) if random_start else 0.0 * x
-        x_adv = finalize(x, start, mask, clip_min, clip_max, epsilon, norm)  # [b, T, D]
+        start = (_steps.random_start(x, mask=mask, seed=stateless_seed(rng), epsilon=epsilon,
+                                     norm=norm) if random_start else tf.zeros_like(x))
+        x_adv = _steps.finish(x, delta=start, mask=mask, **ball)  # [b, T, D]
         for _ in range(steps):
-            loss, logits, grad = grad_fn(tf.constant(x_adv), y_t, mask_t)
-            best.update(x_adv, logits.numpy(), direction * loss.numpy(), y, targeted)
-            delta = x_adv - x + step_size * direction * steepest_direction(grad.numpy(), norm)
-            x_adv = finalize(x, delta, mask, clip_min, clip_max, epsilon, norm)
-        logits = model(tf.constant(x_adv), training=False).numpy()
+            loss, logits, grad = grad_fn(x_adv, y_t, mask_t)
+            best.update(x_adv.numpy(), logits.numpy(), direction * loss.numpy(), y, targeted)
+            x_adv = _steps.pgd_step(x_adv, x=x, grad=direction * grad, mask=mask,
+                                    step_size=step_size, **ball)
+        logits = model(x_adv, training=False).numpy()
+        x_adv = x_adv.numpy()
         best.update(x_adv, logits, direction * cross_entropy(logits, y), y, targeted)
     return best.x
 

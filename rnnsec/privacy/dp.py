@@ -23,6 +23,12 @@ gives DP-SGD, Adam gives DP-Adam; the privacy comes from the noisy gradient, not
 - :func:`shuffled_batches`: a fresh permutation each epoch cut into fixed-size batches, what
   ``model.fit(batch_size=...)`` does. What it guarantees is in its ``privacy_statement``.
 - :class:`EpsilonCallback`: logs epsilon after every epoch.
+- ``adversary=``: DP-SGD on adversarial inputs, e.g.
+  ``make_private(model, 1.0, 1.1, adversary=rnnsec.adversarial.PGD(0.1))``. The adversary is
+  a per-example input transform ``(model, x, y) -> x_adv`` applied to each batch against the
+  current weights before per-example clipping; since each example's ``x_adv`` depends only on
+  itself and the weights, the clipped sum keeps sensitivity C and the accountant's epsilon
+  holds (Chapter 2.3, theorem "PGD inside DP-SGD").
 
 Microbatches (``num_microbatches=m``): the batch is split into m groups and each group's mean
 gradient is clipped as one unit, as in TF Privacy. The accountant's epsilon is a statement about
@@ -110,24 +116,33 @@ class DPModel(keras.Model):
             generator, which ``rnnsec.set_seed`` seeds).
         general_method: for the general engine, ``"auto"``, ``"vectorized_map"`` or
             ``"map_fn"``.
+        adversary: None, or a per-example input transform ``(model, x, y) -> x_adv`` such as
+            ``rnnsec.adversarial.PGD`` or ``FGSMRS``: every step then trains on the adversarial
+            inputs computed against the current weights (adversarial training under DP;
+            ``loss`` and metrics are logged on them). It must treat examples independently
+            (inference mode, no batch statistics), or the sensitivity argument fails. It is
+            not part of ``get_config`` (save the wrapped model).
 
     ``compile`` takes the usual arguments; ``loss`` must be a ``keras.losses.Loss`` (its
     unreduced per-example values are used) or a function returning per-example losses.
     ``jit_compile`` defaults to False (Poisson batches change shape every step).
     ``sample_weight`` is refused: weighting examples would change the sensitivity.
 
-    Abadi et al. 2016 (DP-SGD); McMahan et al. 2018 (dividing by the expected batch size).
-    Built by :func:`make_private`; Chapters 2.3 and 6.2 subclass it to add adversarial training.
+    Abadi et al. 2016 (DP-SGD); McMahan et al. 2018 (dividing by the expected batch size);
+    Madry et al. 2018 (the adversary's PGD). Built by :func:`make_private`, which passes its
+    ``adversary`` on.
     """
 
     def __init__(self, model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,
                  engine: str = "auto", num_microbatches: int | None = None,
                  sampling: str = "poisson", expected_batch_size: float | None = None,
-                 seed: int | None = None, general_method: str = "auto", **kwargs):
+                 seed: int | None = None, general_method: str = "auto", adversary=None,
+                 **kwargs):
         _check_dp_arguments(model, l2_norm_clip, noise_multiplier, engine, num_microbatches,
-                            sampling, expected_batch_size, seed, general_method)
+                            sampling, expected_batch_size, seed, general_method, adversary)
         super().__init__(**kwargs)
         self.base_model = model
+        self.adversary = adversary
         self.l2_norm_clip = float(l2_norm_clip)
         self.noise_multiplier = float(noise_multiplier)
         self.engine = _resolve_engine(model, engine)
@@ -227,6 +242,9 @@ class DPModel(keras.Model):
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by DPModel: weighting examples "
                              "changes the sensitivity that the noise is calibrated to")
+        if self.adversary is not None:
+            # Inner maximisation, per example against the current weights (Chapter 2.3).
+            x = self.adversary(self.base_model, x, y)
         result = clipping.clipped_gradient_sum(
             self.base_model, self._loss_fn, x, y, self.l2_norm_clip, self.engine,
             num_microbatches=self.num_microbatches, general_method=self.general_method)
@@ -275,7 +293,8 @@ def _is_array(x) -> bool:
 
 
 def _check_dp_arguments(model, l2_norm_clip, noise_multiplier, engine, num_microbatches,
-                        sampling, expected_batch_size, seed, general_method) -> None:
+                        sampling, expected_batch_size, seed, general_method,
+                        adversary=None) -> None:
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     check_number("l2_norm_clip", l2_norm_clip, low=0, low_open=True)
@@ -292,13 +311,30 @@ def _check_dp_arguments(model, l2_norm_clip, noise_multiplier, engine, num_micro
         check_number("expected_batch_size", expected_batch_size, low=0, low_open=True)
     if seed is not None:
         check_number("seed", seed, low=0, high=2**63 - 1, integer=True)
+    _check_adversary(adversary)
+
+
+def _check_adversary(adversary) -> None:
+    """None or a per-example input transform ``(model, x, y) -> x_adv`` (not a string, a
+    Keras layer, or a training method that owns its step, such as TRADES)."""
+    if adversary is None:
+        return
+    if (isinstance(adversary, str) or not callable(adversary)
+            or isinstance(adversary, keras.layers.Layer)):
+        raise TypeError("adversary must be None or a per-example input transform "
+                        "(model, x, y) -> x_adv such as rnnsec.adversarial.PGD or FGSMRS, got "
+                        f"{type(adversary).__name__}")
 
 
 def make_private(model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,
                  engine: str = "auto", num_microbatches: int | None = None,
                  sampling: str = "poisson", expected_batch_size: float | None = None,
-                 seed: int | None = None, general_method: str = "auto") -> DPModel:
+                 seed: int | None = None, general_method: str = "auto",
+                 adversary=None) -> DPModel:
     """Wrap ``model`` for DP training: ``make_private(model, 1.0, 1.1).compile(...); .fit(...)``.
+
+    With ``adversary=PGD(...)`` (``rnnsec.adversarial``) it is DP-SGD on PGD inputs: DP and
+    adversarial training in one call.
 
     Args: as :class:`DPModel`.
 
@@ -306,14 +342,15 @@ def make_private(model: keras.Model, l2_norm_clip: float, noise_multiplier: floa
         A :class:`DPModel` sharing ``model``'s layers and variables (train it, then use or save
         ``model`` itself).
 
-    Abadi et al. 2016. Chapter 3.2.
+    Abadi et al. 2016. Chapter 3.2; Chapter 2.3 (with an adversary).
     """
     _check_dp_arguments(model, l2_norm_clip, noise_multiplier, engine, num_microbatches,
-                        sampling, expected_batch_size, seed, general_method)
+                        sampling, expected_batch_size, seed, general_method, adversary)
     return DPModel(model, l2_norm_clip, noise_multiplier, engine=engine,
                    num_microbatches=num_microbatches, sampling=sampling,
                    expected_batch_size=expected_batch_size, seed=seed,
-                   general_method=general_method, name=f"dp_{model.name}")
+                   general_method=general_method, adversary=adversary,
+                   name=f"dp_{model.name}")
 
 
 # ==================================================================================== batches

@@ -1,4 +1,5 @@
-"""Adversarial training with fit: AdversarialTrainer and CatastrophicOverfittingMonitor."""
+"""Adversarial training with fit: AdversarialTrainer, its method objects, and
+CatastrophicOverfittingMonitor."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ import tensorflow as tf
 
 from rnnsec import set_seed
 from rnnsec.adversarial import (
+    FGSMRS,
+    PGD,
+    TRADES,
     AdversarialTrainer,
     CatastrophicOverfittingMonitor,
+    EmbeddingAT,
+    EmbeddingVAT,
+    Free,
+    _steps,
     embedding_pgd,
     fgsm,
     pgd,
@@ -59,22 +67,22 @@ def clean_robust_accuracy(data):
 
 
 @pytest.mark.parametrize(("method", "kwargs"), [
-    ("pgd", {"steps": 2}), ("fgsm_rs", {}), ("free", {"replays": 2}),
-    ("trades", {"steps": 2, "beta": 3.0}),
+    (PGD, {"steps": 2}), (FGSMRS, {}), (Free, {"replays": 2}),
+    (TRADES, {"steps": 2, "beta": 3.0}),
 ])
 def test_adversarial_training_raises_robust_accuracy(data, clean_robust_accuracy, method,
                                                      kwargs):
     (x, y), (xt, yt) = data
     set_seed(0)
     model = sequence_classifier((6, 4), 2, units=16, cell=CELL)
-    at = AdversarialTrainer(model, method, EPS, **kwargs)
+    at = AdversarialTrainer(model, method(EPS, **kwargs))
     at.compile(keras.optimizers.Adam(0.01), _loss(), metrics=["accuracy"])
     monitor = CatastrophicOverfittingMonitor(x[:64], y[:64], EPS, steps=3)
     history = at.fit(x, y, epochs=at.epochs_for(6), batch_size=32, verbose=0,
                      callbacks=[monitor]).history
     assert not monitor.collapsed and history["pgd_accuracy"] == monitor.history
     assert history["loss"][-1] > 0  # the loss is really logged (Keras 3 needs help there)
-    if method == "trades":
+    if method is TRADES:
         assert "trades_kl" in history
     result = pgd(model, xt, yt, EPS, steps=10, seed=0, progress=False)  # the wrapped model
     assert result.robust_accuracy > clean_robust_accuracy + 0.2
@@ -83,8 +91,8 @@ def test_adversarial_training_raises_robust_accuracy(data, clean_robust_accuracy
 
 def test_epochs_for_divides_by_replays_only_for_free():
     model = sequence_classifier((6, 4), 2, units=4)
-    assert AdversarialTrainer(model, "free", 0.1, replays=4).epochs_for(10) == 2
-    assert AdversarialTrainer(model, "pgd", 0.1).epochs_for(10) == 10
+    assert AdversarialTrainer(model, Free(0.1, replays=4)).epochs_for(10) == 2
+    assert AdversarialTrainer(model, PGD(0.1)).epochs_for(10) == 10
 
 
 def test_fgsm_rs_without_random_start_is_plain_fgsm():
@@ -94,19 +102,20 @@ def test_fgsm_rs_without_random_start_is_plain_fgsm():
     y = rng.integers(0, 2, 8)
     model = sequence_classifier((5, 3), 2, units=4, cell=CELL)
     xt, yt = tf.constant(x), tf.constant(y)
-    plain = AdversarialTrainer(model, "fgsm_rs", 0.2, random_start=False, clip_min=0.0,
-                               clip_max=1.0)
-    first = plain._fgsm_rs_inputs(xt, yt).numpy()
-    np.testing.assert_array_equal(first, plain._fgsm_rs_inputs(xt, yt).numpy())
+    plain = FGSMRS(0.2, random_start=False, clip_min=0.0, clip_max=1.0)
+    first = plain(model, xt, yt).numpy()
+    np.testing.assert_array_equal(first, plain(model, xt, yt).numpy())
     ref = fgsm(model, x, y, 0.2, clip_min=0.0, clip_max=1.0, progress=False).x_adv
     np.testing.assert_allclose(first, ref, atol=1e-6)  # one full step from x: plain FGSM
-    random = AdversarialTrainer(model, "fgsm_rs", 0.2, clip_min=0.0, clip_max=1.0)
-    assert not np.allclose(random._fgsm_rs_inputs(xt, yt), random._fgsm_rs_inputs(xt, yt))
-    no_start = AdversarialTrainer(model, "pgd", 0.2, steps=2, random_start=False)
-    np.testing.assert_array_equal(no_start._pgd_inputs(xt, yt), no_start._pgd_inputs(xt, yt))
+    random = FGSMRS(0.2, clip_min=0.0, clip_max=1.0)
+    assert not np.allclose(random(model, xt, yt), random(model, xt, yt))
+    no_start = PGD(0.2, steps=2, random_start=False)
+    np.testing.assert_array_equal(no_start(model, xt, yt), no_start(model, xt, yt))
+    a, b = PGD(0.2, steps=2, seed=5), PGD(0.2, steps=2, seed=5)
+    np.testing.assert_array_equal(a(model, xt, yt), b(model, xt, yt))  # seeds repeat
 
 
-@pytest.mark.parametrize("method", ["pgd", "fgsm_rs", "free", "trades"])
+@pytest.mark.parametrize("method", [PGD, FGSMRS, Free, TRADES])
 @pytest.mark.parametrize("norm", ["inf", "2"])
 def test_training_perturbations_stay_in_ball_range_and_off_padding(method, norm):
     set_seed(1)
@@ -115,15 +124,16 @@ def test_training_perturbations_stay_in_ball_range_and_off_padding(method, norm)
     x[:, 3:] = 0.0  # the last two steps are padding (mask_value 0)
     y = rng.integers(0, 2, 8)
     model = sequence_classifier((5, 3), 2, units=4, masking=True)
-    at = AdversarialTrainer(model, method, 0.3, norm=norm, steps=3, clip_min=0.0, clip_max=1.0,
-                            mask_value=0.0)
+    kwargs = {"steps": 3} if method in (PGD, TRADES) else {}
+    transform = method(0.3, norm=norm, clip_min=0.0, clip_max=1.0, mask_value=0.0, **kwargs)
     xt, yt = tf.constant(x), tf.constant(y)
-    if method == "pgd":
-        x_adv = at._pgd_inputs(xt, yt)
-    elif method == "fgsm_rs":
-        x_adv = at._fgsm_rs_inputs(xt, yt)
+    if method is TRADES:
+        x_adv = transform.adversarial_inputs(model, xt)
+    elif method is Free:
+        x_adv = _steps.finish(xt, delta=tf.random.normal(xt.shape),
+                              mask=_steps.step_mask(xt, 0.0), **transform.ball())
     else:
-        x_adv = at._finish(xt, tf.random.normal(xt.shape), at._step_mask(xt))
+        x_adv = transform(model, xt, yt)
     delta = (x_adv.numpy() - x).reshape(8, -1)
     size = np.abs(delta).max(1) if norm == "inf" else np.sqrt((delta ** 2).sum(1))
     assert np.all(size <= 0.3 + 1e-5)
@@ -144,7 +154,7 @@ def text_data():
 def _train_text(tokens, labels, method):
     set_seed(0)
     model = text_classifier(40, 2, embedding_dim=8, units=8, cell=CELL)
-    trainer = model if method is None else AdversarialTrainer(model, method, 1.5)
+    trainer = model if method is None else AdversarialTrainer(model, method(1.5))
     trainer.compile(keras.optimizers.Adam(0.03), _loss())
     history = trainer.fit(tokens[:300], labels[:300], epochs=6, batch_size=32, verbose=0)
     robust = embedding_pgd(model, tokens[300:], labels[300:], 1.5, steps=5, seed=0,
@@ -157,11 +167,11 @@ def text_clean_robust_accuracy(text_data):
     return _train_text(*text_data, None)[0]
 
 
-@pytest.mark.parametrize("method", ["embedding_at", "embedding_vat"])
+@pytest.mark.parametrize("method", [EmbeddingAT, EmbeddingVAT])
 def test_embedding_adversarial_training_raises_embedding_robustness(
         text_data, text_clean_robust_accuracy, method):
     robust, history = _train_text(*text_data, method)
-    extra = {"embedding_at": "adv_loss", "embedding_vat": "vat_kl"}[method]
+    extra = {EmbeddingAT: "adv_loss", EmbeddingVAT: "vat_kl"}[method]
     assert extra in history and history[extra][-1] >= 0 and history["loss"][-1] > 0
     assert robust > text_clean_robust_accuracy + 0.05
 
@@ -184,7 +194,7 @@ def test_monitor_stops_at_collapse_and_restores_best_weights(data):
     (x, y), _ = data
     set_seed(0)
     model = sequence_classifier((6, 4), 2, units=16)
-    at = AdversarialTrainer(model, "fgsm_rs", EPS)
+    at = AdversarialTrainer(model, FGSMRS(EPS))
     at.compile(keras.optimizers.Adam(0.01), _loss())
     monitor = CatastrophicOverfittingMonitor(x[:100], y[:100], EPS, steps=5, max_drop=0.2)
     history = at.fit(x, y, epochs=6, batch_size=32, verbose=0,
@@ -196,27 +206,42 @@ def test_monitor_stops_at_collapse_and_restores_best_weights(data):
     assert monitor.best_epoch in (0, 1)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "name"), [
-    ({"method": "madry"}, ValueError, "method"),
-    ({"epsilon": -0.1}, ValueError, "epsilon"),
-    ({"steps": 0}, ValueError, "steps"),
-    ({"replays": 0}, ValueError, "replays"),
-    ({"norm": "1"}, ValueError, "norm"),
-    ({"beta": -1.0}, ValueError, "beta"),
-    ({"step_size": 0.0}, ValueError, "step_size"),
-    ({"random_start": 1}, TypeError, "random_start"),
-    ({"clip_min": 1.0, "clip_max": 0.0}, ValueError, "clip_min"),
-    ({"method": "embedding_at"}, ValueError, "Embedding"),
+@pytest.mark.parametrize(("method", "kwargs", "error", "name"), [
+    (PGD, {"epsilon": -0.1}, ValueError, "epsilon"),
+    (PGD, {"steps": 0}, ValueError, "steps"),
+    (TRADES, {"steps": 0}, ValueError, "steps"),
+    (Free, {"replays": 0}, ValueError, "replays"),
+    (FGSMRS, {"norm": "1"}, ValueError, "norm"),
+    (TRADES, {"beta": -1.0}, ValueError, "beta"),
+    (PGD, {"step_size": 0.0}, ValueError, "step_size"),
+    (FGSMRS, {"random_start": 1}, TypeError, "random_start"),
+    (PGD, {"clip_min": 1.0, "clip_max": 0.0}, ValueError, "clip_min"),
+    (EmbeddingVAT, {"xi": 0.0}, ValueError, "xi"),
+    (EmbeddingAT, {"adv_weight": -1.0}, ValueError, "adv_weight"),
 ])
-def test_trainer_rejects_bad_arguments(kwargs, error, name):
-    model = sequence_classifier((6, 4), 2, units=4)
+def test_methods_reject_bad_arguments(method, kwargs, error, name):
     with pytest.raises(error, match=name):
-        AdversarialTrainer(model, **{"epsilon": 0.1, **kwargs})
+        method(**{"epsilon": 0.1, **kwargs})
+
+
+def test_trainer_rejects_a_model_that_does_not_suit_the_method():
+    model = sequence_classifier((6, 4), 2, units=4)
+    with pytest.raises(ValueError, match="Embedding"):
+        AdversarialTrainer(model, EmbeddingAT(0.1))
+    with pytest.raises(ValueError, match="x must be sequences"):
+        PGD(0.1)(model, np.zeros((2, 6), "float32"), np.zeros(2, "int64"))
+
+
+@pytest.mark.parametrize("method", ["pgd", None, pgd, 0.1])
+def test_trainer_rejects_anything_but_a_method_object(method):
+    model = sequence_classifier((6, 4), 2, units=4)
+    with pytest.raises(TypeError, match="method must be .*PGD, FGSMRS, Free, TRADES"):
+        AdversarialTrainer(model, method)
 
 
 def test_trainer_and_monitor_reject_bad_inputs():
     with pytest.raises(TypeError, match="model"):
-        AdversarialTrainer(lambda x: x, "pgd", 0.1)
+        AdversarialTrainer(lambda x: x, PGD(0.1))
     x, y = robust_toy(10, 0)
     with pytest.raises(ValueError, match="mismatched lengths"):
         CatastrophicOverfittingMonitor(x, y[:5], 0.1)
