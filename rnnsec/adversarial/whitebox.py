@@ -30,8 +30,8 @@ from rnnsec.adversarial.results import AttackResult, make_result
 __all__ = ["fgsm", "pgd"]
 
 
-def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None = None,
-         clip_max: float | None = None, mask=None, targeted: bool = False, *,
+def fgsm(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = False,
+         clip_min: float | None = None, clip_max: float | None = None, mask=None,
          batch_size: int = 256, progress: bool = True) -> AttackResult:
     """Fast gradient sign method: one step of size ``epsilon`` up the loss gradient.
 
@@ -46,10 +46,10 @@ def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None 
         y: integer labels ``[B]`` in ``[0, C)`` (targets when ``targeted``).
         epsilon: perturbation budget (>= 0) in the chosen norm, in input units.
         norm: ``"inf"`` or ``"2"``.
+        targeted: make the model predict ``y`` instead of moving it away from ``y``.
         clip_min, clip_max: valid input range (None = unbounded); ``x`` must lie inside it.
         mask: ``[B, T]`` with 1 for real steps and 0 for padding, or None (all real).
             Padded steps are never changed.
-        targeted: make the model predict ``y`` instead of moving it away from ``y``.
         batch_size: examples per gradient computation.
         progress: show a progress bar when there is more than one batch.
 
@@ -76,10 +76,10 @@ def fgsm(model, x, y, epsilon: float, norm: str = "inf", clip_min: float | None 
                        targeted=targeted)
 
 
-def pgd(model, x, y, epsilon: float, steps: int = 10, step_size: float | None = None,
-        norm: str = "inf", random_start: bool = True, targeted: bool = False,
+def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = False,
         clip_min: float | None = None, clip_max: float | None = None, mask=None,
-        restarts: int = 1, seed=None, *, batch_size: int = 256,
+        steps: int = 10, step_size: float | None = None, random_start: bool = True,
+        restarts: int = 1, seed=None, batch_size: int = 256,
         progress: bool = True) -> AttackResult:
     """Projected gradient descent: ``steps`` gradient steps, each projected back into the ball.
 
@@ -96,13 +96,13 @@ def pgd(model, x, y, epsilon: float, steps: int = 10, step_size: float | None = 
         x: clean inputs ``[B, T, D]``.
         y: integer labels ``[B]`` (targets when ``targeted``).
         epsilon: ball radius (>= 0) in the chosen norm, in input units.
-        steps: gradient steps per restart (>= 1).
-        step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
         norm: ``"inf"`` or ``"2"`` (over the whole sequence of each example).
-        random_start: start from a uniformly random point of the ball instead of ``x``.
         targeted: make the model predict ``y``.
         clip_min, clip_max: valid input range (None = unbounded).
         mask: ``[B, T]``, 1 = real step, 0 = padding (never changed); None = all real.
+        steps: gradient steps per restart (>= 1).
+        step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
+        random_start: start from a uniformly random point of the ball instead of ``x``.
         restarts: number of random restarts (>= 1; > 1 needs ``random_start``).
         seed: int, ``np.random.Generator``, or None (draw from NumPy's global state).
         batch_size: examples attacked together.

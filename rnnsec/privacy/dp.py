@@ -91,6 +91,24 @@ def noisy_gradients(clipped_sum: list, l2_norm_clip: float, noise_multiplier: fl
 
 
 # ==================================================================================== model
+class _Divisor:
+    """A float the traced train step reads: the divisor of the noisy sum, 0 for "count".
+
+    Kept in a plain object (not a Keras weight), like the optimiser's state is not a weight
+    of the model; ``set`` changes it between ``fit`` calls without retracing the step.
+    """
+
+    def __init__(self, value: float | None):
+        self._var = tf.Variable(0.0 if value is None else float(value), dtype=tf.float32,
+                                trainable=False)
+
+    def set(self, value: float | None) -> None:
+        self._var.assign(0.0 if value is None else float(value))
+
+    def value(self) -> tf.Tensor:
+        return self._var.read_value()
+
+
 @keras.utils.register_keras_serializable(package="rnnsec")
 class DPModel(keras.Model):
     """A Keras model whose ``fit`` runs DP-SGD (or DP-Adam, ...): clip, add noise, step.
@@ -157,7 +175,9 @@ class DPModel(keras.Model):
         # pseudo-random generator: fine for teaching, not a cryptographic source.
         self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else seed
         self.batches: Batches | None = None  # the Poisson batches of the last fit(x, y)
-        self._divisor = self.expected_batch_size  # what the traced train step divides by
+        # what the traced train step divides the noisy sum by (0: this batch's count); a
+        # variable, so that fit can change it without retracing the step
+        self._divisor = _Divisor(self.expected_batch_size)
         self._fit_calls = 0
         self._noise = tf.random.Generator.from_seed(self.seed)
         self._loss_fn = None
@@ -200,12 +220,10 @@ class DPModel(keras.Model):
     def _poisson_fit_data(self, x, y, batch_size, kwargs):
         """Poisson batches of expected size ``batch_size`` (default 32) from arrays."""
         x_arr, y_arr = _check_xy(x, y)
-        split = kwargs.pop("validation_split", 0.0) or 0.0
-        check_number("validation_split", split, low=0, high=1, high_open=True)
-        if split and kwargs.get("validation_data") is None:
-            n_val = int(len(x_arr) * split)
-            kwargs["validation_data"] = (x_arr[len(x_arr) - n_val:], y_arr[len(y_arr) - n_val:])
-            x_arr, y_arr = x_arr[:len(x_arr) - n_val], y_arr[:len(y_arr) - n_val]
+        if kwargs.get("validation_split"):
+            raise ValueError("validation_split is not supported with sampling='poisson' (the "
+                             "batches are a dataset, which Keras cannot split): hold out the "
+                             "examples yourself and pass validation_data=(x_val, y_val)")
         batch = 32 if batch_size is None else batch_size
         check_number("batch_size", batch, low=1, high=len(x_arr), integer=True)
         batches = poisson_batches(x_arr, y_arr, batch / len(x_arr), self._next_sampling_seed(),
@@ -225,10 +243,8 @@ class DPModel(keras.Model):
             self._set_divisor(None)
 
     def _set_divisor(self, divisor: float | None) -> None:
-        """Change what the noisy sum is divided by (re-traces the train step if it changed)."""
-        if divisor != self._divisor:
-            self._divisor = divisor
-            self.train_function = None
+        """Change what the noisy sum is divided by (None: the number of units in the batch)."""
+        self._divisor.set(divisor)
 
     def _next_sampling_seed(self) -> int:
         """A fresh sampling seed per ``fit`` call (repeatable when ``seed`` is set)."""
@@ -259,9 +275,9 @@ class DPModel(keras.Model):
 
     def _denominator(self, norms: tf.Tensor) -> tf.Tensor:
         """Expected batch size (Poisson) or the number of units in this batch (at least 1)."""
-        if self._divisor is not None:
-            return tf.constant(self._divisor, tf.float32)
-        return tf.cast(tf.maximum(tf.shape(norms)[0], 1), tf.float32)
+        fixed = self._divisor.value()
+        count = tf.cast(tf.maximum(tf.shape(norms)[0], 1), tf.float32)
+        return tf.where(fixed > 0, fixed, count)
 
     def get_config(self) -> dict:
         return {"model": keras.utils.serialize_keras_object(self.base_model),

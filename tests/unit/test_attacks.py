@@ -184,3 +184,12 @@ def test_pgd_bad_schedule_raises(toy, kwargs, name):
     model, x, y = toy
     with pytest.raises(ValueError, match=name):
         pgd(model, x, y, 0.1, progress=False, **kwargs)
+
+
+def test_fgsm_and_pgd_take_everything_after_epsilon_by_keyword(toy):
+    """Sibling attacks order their arguments alike; a positional norm or step count is refused."""
+    model, x, y = toy
+    with pytest.raises(TypeError):
+        fgsm(model, x, y, 0.1, "2")
+    with pytest.raises(TypeError):
+        pgd(model, x, y, 0.1, 10)

@@ -285,3 +285,26 @@ def test_noise_and_delta_must_be_named():
         dp.EpsilonCallback.from_batches(batches, 1.0, 1e-5)
     with pytest.raises(TypeError, match="positional"):
         dp.shuffled_batches(np.zeros((10, 1)), np.zeros(10), 5, 0)
+
+
+def test_validation_split_with_poisson_batches_is_refused_with_the_alternative():
+    x, y = _digits_like()
+    dp_model = dp.make_private(_model(), 1.0, 1.0)
+    dp_model.compile(optimizer="sgd", loss=LOSS)
+    with pytest.raises(ValueError, match="validation_split.*validation_data"):
+        dp_model.fit(x, y, validation_split=0.25, batch_size=4, verbose=0)
+
+
+def test_the_divisor_changes_between_fits_without_touching_keras_internals():
+    """Poisson batches divide by the expected size, shuffled ones by the batch's count."""
+    x, y = _digits_like(n=12)
+    dp_model = dp.make_private(_model(), 1.0, 0.0, seed=0)
+    dp_model.compile(optimizer="sgd", loss=LOSS)
+    norms = tf.ones(5)
+    dp_model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # Poisson: expected size 4
+    assert float(dp_model._denominator(norms)) == 4.0
+    step = dp_model.train_function
+    dp_model.fit(dp.shuffled_batches(x, y, 3, seed=0), epochs=1, verbose=0)
+    assert float(dp_model._denominator(norms)) == 5.0  # the number of units in the batch
+    assert float(dp_model._denominator(tf.ones(0))) == 1.0  # an empty batch divides by 1
+    assert dp_model.train_function is step  # the same traced step, no reset
