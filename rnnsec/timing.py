@@ -20,7 +20,7 @@ def cpu_seconds(fn: Callable, *args, repeats: int = 1, **kwargs) -> tuple[object
 
     Args:
         fn: the computation to time.
-        *args, **kwargs: passed to ``fn``.
+        args, kwargs: the positional and keyword arguments passed to ``fn``.
         repeats: how many runs (>= 1); the least CPU time of them is reported, the usual way
             to filter out interference (the timeit module's advice).
 
