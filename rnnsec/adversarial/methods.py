@@ -54,7 +54,8 @@ class TrainingMethod:
 
     def train_step(self, trainer, x, y, sample_weight) -> dict:
         """One optimiser step of ``trainer.base_model`` on a minibatch; returns the logs."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define train_step (the abstract "
+                                  "step of TrainingMethod)")
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -253,7 +254,8 @@ class _Embedding(TrainingMethod):
 
     def regulariser(self, parts, emb, scale, real, mask, y, logits, input_gradient):
         """The extra loss term ``[]`` (``input_gradient()`` gives the clean loss's gradient)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define regulariser (the extra "
+                                  "loss term of an embedding method)")
 
 
 class EmbeddingAT(_Embedding):

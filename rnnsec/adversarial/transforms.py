@@ -73,7 +73,8 @@ class InputTransform(TrainingMethod, _Ball):
 
     def perturb(self, model, x, y, mask, start) -> tf.Tensor:
         """The inner maximisation from ``start``; returns ``x_adv``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define perturb (the inner "
+                                  "maximisation of an InputTransform)")
 
     def ascend(self, model, x, x_adv, y, mask, step_size: float) -> tf.Tensor:
         """One PGD step on the cross-entropy at ``x_adv`` (inference mode)."""
