@@ -70,7 +70,14 @@ book: $(VENV)/.installed check-notebooks
 check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
 
-test: lint test-pinned test-current nb-pinned nb-current test-student determinism-current
+# The stages are independent processes (each notebook run keeps about one core busy: Python
+# overhead dominates these small models), so `make test` runs them JOBS at a time, longest
+# first; JOBS defaults to the number of cores. Each stage's output is printed when it ends.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current
+
+test:
+	$(MAKE) -j$(JOBS) --output-sync=target $(STAGES)
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed
@@ -114,7 +121,7 @@ test-student: student $(VENV_CUR)/.installed
 
 # The current stack's two fresh runs (nb-current, then the student edition up to each first
 # blank) glued the same numbers on the prefix both executed.
-determinism-current: $(VENV_CUR)/.installed
+determinism-current: $(VENV_CUR)/.installed nb-current test-student
 	GLUE_RUN=$(GLUE)/nb-current.jsonl GLUE_REFERENCE=$(GLUE)/student-current.jsonl \
 	    GLUE_REFERENCE_IS_PREFIX=1 $(VENV_CUR)/bin/python $(DETERMINISM)
 
