@@ -10,11 +10,12 @@ from rnnsec.data._common import SequenceDataset, pad_sequences, split_indices, s
 from rnnsec.data.canaries import Canary, insert_canaries, make_canaries, personal_records
 from rnnsec.data.digits import load_digits_sequences
 from rnnsec.data.shakespeare import CharVocab, char_windows, load_shakespeare
+from rnnsec.data.subsets import stratified_subset
 from rnnsec.data.text import Tokenizer, load_rotten_tomatoes, load_rotten_tomatoes_texts, words
 from rnnsec.data.vowels import load_japanese_vowels, read_ts
 
 __all__ = [
-    "SequenceDataset", "pad_sequences", "split_indices", "standardize",
+    "SequenceDataset", "pad_sequences", "split_indices", "standardize", "stratified_subset",
     "Canary", "make_canaries", "insert_canaries", "personal_records",
     "load_digits_sequences", "load_japanese_vowels", "read_ts",
     "load_rotten_tomatoes", "load_rotten_tomatoes_texts", "Tokenizer", "words",
