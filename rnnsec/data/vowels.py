@@ -59,6 +59,10 @@ def load_japanese_vowels(fraction: float = 1.0, seed: int = 0) -> SequenceDatase
         the training frames' mean and std, padding exactly 0 after each utterance (use
         ``sequence_classifier(..., masking=True)``); ``lengths_*`` the real frame counts;
         labels 0-8 for speakers 1-9. The official split: 270 training, 370 test utterances.
+        The label *is* the speaker, and both files are ordered by speaker (the first 31 test
+        utterances are all speaker 1): evaluate on
+        ``rnnsec.data.stratified_subset(y_test, n, seed=...)``, which covers every speaker
+        in proportion, never on a prefix ``x_test[:n]``.
     """
     folder = "datasets/data/JapaneseVowels"
     parts = {}

@@ -26,7 +26,7 @@ these attacks.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -46,6 +46,7 @@ from rnnsec.privacy.metrics import (
     evaluate_attack,
     tpr_at_fpr,
 )
+from rnnsec.privacy.significance import attack_significance
 
 __all__ = [
     "MembershipScores",
@@ -111,6 +112,26 @@ class MembershipScores:
         check_number("k", k, low=1, high=len(pool), integer=True)
         order = np.lexsort((pool, -self.scores[pool]))  # score descending, then index
         return pool[order[:k]].astype(np.int64)
+
+    def with_significance(self, *, n_resamples: int = 1000, n_permutations: int = 200,
+                          seed: int = 0, level: float = 0.95) -> MembershipScores:
+        """These scores with intervals and shuffled-label nulls attached to ``result``.
+
+        Args:
+            n_resamples, n_permutations, seed, level: as in
+                :func:`rnnsec.privacy.significance.attack_significance` (the FPRs are the
+                result's).
+
+        Returns:
+            A new :class:`MembershipScores` whose ``result.significance`` holds DeLong's AUC
+            interval, bootstrap intervals of the advantage and the TPRs (with the false
+            positives each threshold rests on) and the nulls; printing it shows them.
+        """
+        sig = attack_significance(self.scores, self.is_member,
+                                  fprs=[f for f, _ in self.result.tpr_at_fpr],
+                                  n_resamples=n_resamples, n_permutations=n_permutations,
+                                  seed=seed, level=level)
+        return replace(self, result=replace(self.result, significance=sig))
 
     def as_dict(self) -> dict:
         """The attack's metrics as one table row (see ``MembershipAttackResult.as_dict``)."""

@@ -28,6 +28,7 @@ from scipy.special import expit
 
 from rnnsec._validate import as_float_array, check_number, check_same_length
 from rnnsec.privacy.metrics import as_labels
+from rnnsec.stats import proportion_interval
 
 __all__ = [
     "clopper_pearson",
@@ -49,9 +50,9 @@ def _check_alpha(alpha: float) -> None:
 def clopper_pearson(successes: int, *, trials: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact two-sided Clopper-Pearson confidence interval for a binomial proportion.
 
-    Each end misses with probability at most ``alpha / 2``:
-    ``lo = Beta(alpha/2; k, n-k+1)`` (0 when k = 0) and ``hi = Beta(1-alpha/2; k+1, n-k)``
-    (1 when k = n), the quantiles of the Beta distribution.
+    Each end misses with probability at most ``alpha / 2``. The interval itself is
+    ``rnnsec.stats.proportion_interval(k / n, n=n, level=1 - alpha, method="clopper-pearson")``;
+    this form takes counts and returns the two ends, as the audit's formulas use them.
 
     Args:
         successes: k, 0 <= k <= trials.
@@ -61,15 +62,15 @@ def clopper_pearson(successes: int, *, trials: int, alpha: float = 0.05) -> tupl
     Returns:
         (lo, hi) with P(lo <= p <= hi) >= 1 - alpha.
 
-    Clopper & Pearson 1934. Used by :func:`epsilon_lower_bound`.
+    Clopper & Pearson 1934. Used by :func:`epsilon_lower_bound`; Chapter 4.2 tests the DP
+    definition by sampling with it.
     """
     check_number("trials", trials, low=1, integer=True)
     check_number("successes", successes, low=0, high=trials, integer=True)
     _check_alpha(alpha)
-    k, n = int(successes), int(trials)
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
+    iv = proportion_interval(int(successes) / int(trials), n=int(trials), level=1 - alpha,
+                             method="clopper-pearson")
+    return iv.low, iv.high
 
 
 def confusion_counts(predicted_member, *, is_member) -> tuple[int, int, int, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from rnnsec._validate import (
     check_same_length,
     readonly_float_array,
 )
+
+if TYPE_CHECKING:  # the significance module builds on this one
+    from rnnsec.privacy.significance import MembershipSignificance
 
 __all__ = [
     "RocResult",
@@ -77,6 +81,9 @@ class MembershipAttackResult:
         advantage: membership advantage ``max TPR - FPR`` (Yeom et al. 2018), in [0, 1].
         tpr_at_fpr: pairs ``(fpr, tpr)``: the best TPR at FPR <= fpr.
         roc: the full :class:`RocResult`.
+        significance: intervals and shuffled-label nulls of the metrics
+            (:class:`~rnnsec.privacy.significance.MembershipSignificance`), or None; see
+            ``MembershipScores.with_significance``.
     """
 
     name: str
@@ -86,19 +93,25 @@ class MembershipAttackResult:
     advantage: float
     tpr_at_fpr: tuple[tuple[float, float], ...]
     roc: RocResult
+    significance: MembershipSignificance | None = None
 
     def as_dict(self) -> dict:
-        """Scalar fields as one table row; TPRs as ``"tpr@fpr=0.001"`` columns."""
+        """Scalar fields as one table row; TPRs as ``"tpr@fpr=0.001"`` columns (with interval
+        ends and null quantiles when :attr:`significance` is set)."""
         row = {"name": self.name, "n_members": self.n_members,
                "n_nonmembers": self.n_nonmembers, "auc": self.auc, "advantage": self.advantage}
         row.update({f"tpr@fpr={f:g}": t for f, t in self.tpr_at_fpr})
+        if self.significance is not None:
+            row.update(self.significance.as_dict())
         return row
 
     def __repr__(self) -> str:
+        head = (f"MembershipAttackResult({self.name!r}: {self.n_members} members vs "
+                f"{self.n_nonmembers} non-members")
+        if self.significance is not None:
+            return f"{head}\n  " + str(self.significance).replace("\n", "\n  ") + ")"
         tprs = ", ".join(f"TPR {t:.3f} at FPR {f:g}" for f, t in self.tpr_at_fpr)
-        return (f"MembershipAttackResult({self.name!r}: {self.n_members} members vs "
-                f"{self.n_nonmembers} non-members; AUC {self.auc:.3f}, advantage "
-                f"{self.advantage:.3f}; {tprs})")
+        return f"{head}; AUC {self.auc:.3f}, advantage {self.advantage:.3f}; {tprs})"
 
 
 def as_labels(name: str, value) -> np.ndarray:

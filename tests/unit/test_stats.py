@@ -128,3 +128,110 @@ def test_interval_predicates_and_repr():
     assert "0.05 [0.01, 0.09] (95%, test)" == repr(ci)
     with pytest.raises(TypeError, match="Interval"):
         stats.difference_interval(ci, 0.5)
+
+
+# --- formatting ------------------------------------------------------------------------
+
+
+def test_interval_text_is_the_books_format():
+    iv = stats.Interval(0.5432, 0.5121, 0.5744, 0.95, "Wilson, n=1000")
+    assert iv.text(digits=3) == "0.543 [0.512, 0.574]" == str(iv)
+    assert iv.text(1, prose=True) == "0.5 (95% interval 0.5 to 0.6)"
+    d = stats.proportion_difference_interval(0.7, 0.55, n_a=200, n_b=200)
+    assert d.difference and str(d).startswith("+0.150 [+")
+    assert d.text(prose=True).startswith("+0.150 (95% interval +")
+    neg = stats.difference_interval(stats.proportion_interval(0.5, n=100),
+                                    stats.proportion_interval(0.6, n=100))
+    assert neg.text(2).startswith("-0.10 [-") and "+" in neg.text(2)
+    assert iv.text(2, signed=True) == "+0.54 [+0.51, +0.57]"
+    assert stats.Interval(0.9, 0.8, 0.95, 0.999, "x").text(2, prose=True) == \
+        "0.90 (99.9% interval 0.80 to 0.95)"
+
+
+def test_every_difference_interval_is_marked_as_a_difference():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=30), rng.normal(size=30)
+    m = np.r_[np.ones(15), np.zeros(15)]
+    assert stats.mean_difference_interval(a, b).difference
+    assert stats.auc_difference_interval(a, b, m).difference
+    assert not stats.mean_interval(a).difference
+    assert not stats.auc_interval(a, m).difference
+
+
+def test_interval_text_rejects_bad_arguments():
+    iv = stats.proportion_interval(0.5, n=10)
+    with pytest.raises(ValueError, match="digits"):
+        iv.text(-1)
+    with pytest.raises(TypeError, match="digits"):
+        iv.text(2.5)
+    with pytest.raises(TypeError, match="signed"):
+        iv.text(signed="yes")
+
+
+# --- Clopper-Pearson -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (10, 10), (81, 263), (1, 1000)])
+def test_clopper_pearson_matches_scipys_exact_interval(k, n):
+    ci = stats.proportion_interval(k / n, n=n, method="clopper-pearson")
+    ref = scipy_stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+    assert ci.low == pytest.approx(ref.low, abs=1e-12)
+    assert ci.high == pytest.approx(ref.high, abs=1e-12)
+    assert "Clopper-Pearson" in ci.method
+
+
+@pytest.mark.parametrize("k,n", [(0, 20), (1, 20), (7, 20), (20, 20), (50, 200), (3, 1000)])
+def test_clopper_pearson_contains_the_estimate_and_is_wider_than_wilson(k, n):
+    # exact intervals are conservative: wider than Wilson's (whose ends it need not contain:
+    # at small k Wilson's upper end can lie above Clopper-Pearson's)
+    cp = stats.proportion_interval(k / n, n=n, method="clopper-pearson")
+    w = stats.proportion_interval(k / n, n=n)
+    assert cp.high - cp.low >= w.high - w.low
+    assert k / n in cp and w.estimate in cp and 0.0 <= cp.low <= cp.high <= 1.0
+
+
+def test_clopper_pearson_covers_at_least_the_level():
+    # exact coverage by summing the binomial probabilities of the k whose interval holds p
+    for p in (0.02, 0.1, 0.3, 0.5):
+        n = 40
+        held = [p in stats.proportion_interval(k / n, n=n, method="clopper-pearson")
+                for k in range(n + 1)]
+        coverage = sum(scipy_stats.binom.pmf(k, n, p) for k in range(n + 1) if held[k])
+        assert coverage >= 0.95
+
+
+def test_audit_clopper_pearson_is_the_stats_interval():
+    from rnnsec.privacy.audit import clopper_pearson
+
+    iv = stats.proportion_interval(7 / 50, n=50, level=0.999, method="clopper-pearson")
+    assert clopper_pearson(7, trials=50, alpha=0.001) == pytest.approx((iv.low, iv.high))
+
+
+def test_proportion_method_is_validated():
+    with pytest.raises(ValueError, match="method"):
+        stats.proportion_interval(0.5, n=10, method="wald")
+
+
+# --- stratified bootstrap --------------------------------------------------------------
+
+
+def test_stratified_bootstrap_keeps_stratum_sizes_and_covers_the_estimate():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    strata = np.r_[np.zeros(10), np.ones(50)]
+    seen = []
+    stats.bootstrap_draws(lambda v, s: seen.append(int(s.sum())) or 0.0, x, strata,
+                          n_resamples=100, strata=strata)
+    assert set(seen) == {50}
+    iv = stats.bootstrap_interval(np.mean, x, strata=strata, n_resamples=500)
+    assert iv.low <= iv.estimate <= iv.high and "within 2 strata" in iv.method
+    with pytest.raises(ValueError, match="strata"):
+        stats.bootstrap_interval(np.mean, x, strata=strata[:10])
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        stats.bootstrap_interval(np.mean, x, strata=np.r_[0, np.ones(59)])
+
+
+def test_bootstrap_draws_of_a_vector_statistic_have_one_column_each():
+    x = np.random.default_rng(2).normal(size=30)
+    d = stats.bootstrap_draws(lambda v: np.array([v.mean(), v.max()]), x, n_resamples=100)
+    assert d.shape == (100, 2) and np.all(d[:, 1] >= d[:, 0])

@@ -1,19 +1,15 @@
-"""Confidence intervals for the numbers the chapters compare: accuracies, AUCs, means.
+"""Confidence intervals of accuracies, rates, AUCs and means, as :class:`Interval` objects.
 
-Every chapter states its key claims in hidden ``assert`` cells. A claim that one number is
-larger than another is asserted only when the difference is outside the noise of the
-evaluation: when a confidence interval of the *difference* lies on one side of the claimed
-bound. Otherwise two stacks (or two seeds) that differ in the last bits of their arithmetic can
-flip the comparison, and the prose would call noise a finding.
-
-- :func:`proportion_interval`: Wilson's score interval of one accuracy or rate.
+- :func:`proportion_interval`: Wilson's score interval (default) or the exact Clopper-Pearson
+  interval of one accuracy or rate.
 - :func:`proportion_difference_interval`: Newcombe's interval of a difference of two rates
   measured on independent samples (conservative for two models evaluated on the same
   examples, whose errors are positively correlated).
 - :func:`auc_interval`, :func:`auc_difference_interval`: DeLong's variance of an AUC and of
   the difference of two AUCs measured on the same members and non-members (paired).
 - :func:`mean_interval`, :func:`mean_difference_interval`: Student / Welch t intervals.
-- :func:`bootstrap_interval`: percentile bootstrap of any statistic of paired samples.
+- :func:`bootstrap_interval`: percentile bootstrap of any statistic of paired samples
+  (optionally resampling within strata, e.g. members and non-members separately).
 - :func:`difference_interval`: the difference of two independent estimates, each given as an
   :class:`Interval` (normal approximation).
 
@@ -30,10 +26,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats as _scipy_stats
 
-from rnnsec._validate import as_float_array, check_number
+from rnnsec._validate import as_float_array, check_choice, check_number
 
 __all__ = [
     "Interval",
+    "PROPORTION_METHODS",
     "proportion_interval",
     "proportion_difference_interval",
     "auc_interval",
@@ -41,6 +38,8 @@ __all__ = [
     "mean_interval",
     "mean_difference_interval",
     "bootstrap_interval",
+    "bootstrap_draws",
+    "percentile_interval",
     "difference_interval",
 ]
 
@@ -49,11 +48,16 @@ __all__ = [
 class Interval:
     """A point estimate with a two-sided confidence interval.
 
+    ``str(interval)`` is the form the book prints, ``0.543 [0.512, 0.574]`` (differences
+    signed: ``+0.021 [-0.010, +0.052]``); :meth:`text` chooses the digits and the prose form.
+
     Attributes:
         estimate: the measured value.
         low, high: the interval's ends (``low <= estimate <= high``).
         level: the confidence level, e.g. 0.95.
         method: how the interval was computed (shown in assertion messages).
+        difference: True when the estimate is a difference of two quantities (printed with
+            signs by :meth:`text`).
     """
 
     estimate: float
@@ -61,6 +65,7 @@ class Interval:
     high: float
     level: float
     method: str
+    difference: bool = False
 
     def above(self, value: float) -> bool:
         """True when the whole interval lies above ``value`` (the claim "> value" holds)."""
@@ -82,6 +87,30 @@ class Interval:
         """The half-width divided by the normal quantile of the level (exact for normal
         intervals, an approximation for the others)."""
         return (self.high - self.low) / (2 * _z(self.level))
+
+    def text(self, digits: int = 3, *, signed: bool | None = None, prose: bool = False) -> str:
+        """The interval as the book prints it.
+
+        Args:
+            digits: decimals of every number (>= 0).
+            signed: print ``+`` before positive numbers; by default only for a difference.
+            prose: the sentence form ``+0.021 (95% interval -0.010 to +0.052)`` instead of
+                ``+0.021 [-0.010, +0.052]``.
+
+        Returns:
+            The formatted string, e.g. ``interval.text(3)`` -> ``"0.543 [0.512, 0.574]"``.
+        """
+        check_number("digits", digits, low=0, integer=True)
+        if signed is not None and not isinstance(signed, bool):
+            raise TypeError(f"signed must be True, False or None, got {signed!r}")
+        spec = f"{'+' if (self.difference if signed is None else signed) else ''}.{digits}f"
+        est, low, high = (format(v, spec) for v in (self.estimate, self.low, self.high))
+        if prose:
+            return f"{est} ({self.level * 100:g}% interval {low} to {high})"
+        return f"{est} [{low}, {high}]"
+
+    def __str__(self) -> str:
+        return self.text()
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -117,25 +146,45 @@ def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def proportion_interval(rate: float, *, n: int, level: float = 0.95) -> Interval:
-    """Wilson score interval of a proportion (an accuracy, a success or flip rate).
+def _clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    alpha = 1 - level
+    low = 0.0 if k == 0 else float(_scipy_stats.beta.ppf(alpha / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(_scipy_stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    return low, high
+
+
+PROPORTION_METHODS = ("wilson", "clopper-pearson")
+
+
+def proportion_interval(rate: float, *, n: int, level: float = 0.95,
+                        method: str = "wilson") -> Interval:
+    """Wilson's score interval (default) or the exact Clopper-Pearson interval of a proportion.
 
     Args:
         rate: the measured proportion in [0, 1], ``k / n`` for an integer ``k`` (pass the
             unrounded value; a rate that is not a count out of ``n`` raises).
         n: the number of examples it was measured on (>= 1).
         level: confidence level in (0, 1).
+        method: ``"wilson"`` (Wilson 1927: close to nominal coverage, recommended over the
+            Wald interval by Brown, Cai & DasGupta 2001) or ``"clopper-pearson"``
+            (Clopper & Pearson 1934: exact, each end misses with probability at most
+            ``(1 - level) / 2`` for every true proportion, so it is wider; the audits of
+            ``rnnsec.privacy.audit`` need that guarantee).
 
     Returns:
         :class:`Interval` of the true proportion. Unlike the normal (Wald) interval it stays
-        inside [0, 1] and does not collapse to a point at 0% or 100%.
-
-    Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the Wald interval.
+        inside [0, 1] and does not collapse to a point at 0% or 100%. The Clopper-Pearson ends
+        are ``Beta(alpha/2; k, n-k+1)`` (0 when k = 0) and ``Beta(1-alpha/2; k+1, n-k)`` (1
+        when k = n), quantiles of the Beta distribution, with ``alpha = 1 - level``.
     """
     _check_level(level)
+    check_choice("method", method, PROPORTION_METHODS)
     k = _count("rate", rate, n)
-    low, high = _wilson(k, n, _z(level))
-    return Interval(k / n, low, high, level, f"Wilson, n={n}")
+    if method == "wilson":
+        low, high = _wilson(k, n, _z(level))
+        return Interval(k / n, low, high, level, f"Wilson, n={n}")
+    low, high = _clopper_pearson(k, n, level)
+    return Interval(k / n, low, high, level, f"Clopper-Pearson, n={n}")
 
 
 def proportion_difference_interval(rate_a: float, rate_b: float, *, n_a: int, n_b: int,
@@ -167,7 +216,7 @@ def proportion_difference_interval(rate_a: float, rate_b: float, *, n_a: int, n_
     low = d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
     high = d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
     return Interval(d, max(-1.0, low), min(1.0, high), level,
-                    f"Newcombe, n={n_a} and {n_b}")
+                    f"Newcombe, n={n_a} and {n_b}", difference=True)
 
 
 def _members(is_member) -> np.ndarray:
@@ -247,7 +296,7 @@ def auc_difference_interval(scores_a, scores_b, is_member, *, level: float = 0.9
     se = math.sqrt(max(float(var), 0.0))
     d, z = auc_a - auc_b, _z(level)
     return Interval(d, max(-1.0, d - z * se), min(1.0, d + z * se), level,
-                    "DeLong, paired")
+                    "DeLong, paired", difference=True)
 
 
 def mean_interval(values, *, level: float = 0.95) -> Interval:
@@ -290,14 +339,82 @@ def mean_difference_interval(values_a, values_b, *, level: float = 0.95) -> Inte
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     d, se = float(a.mean() - b.mean()), math.sqrt(va + vb)
     if se == 0.0:
-        return Interval(d, d, d, level, "Welch t, no spread")
+        return Interval(d, d, d, level, "Welch t, no spread", difference=True)
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     t = float(_scipy_stats.t.ppf(0.5 + level / 2, dof))
-    return Interval(d, d - t * se, d + t * se, level, f"Welch t, n={len(a)} and {len(b)}")
+    return Interval(d, d - t * se, d + t * se, level, f"Welch t, n={len(a)} and {len(b)}",
+                    difference=True)
+
+
+def _resample_rows(rng: np.random.Generator, strata: list[np.ndarray]) -> np.ndarray:
+    """One bootstrap draw of row indices: each stratum resampled with replacement to its size."""
+    return np.concatenate([rows[rng.integers(0, len(rows), size=len(rows))] for rows in strata])
+
+
+def _strata(strata, n: int) -> list[np.ndarray]:
+    if strata is None:
+        return [np.arange(n)]
+    s = np.asarray(strata)
+    if s.ndim != 1 or len(s) != n:
+        raise ValueError(f"strata must be 1-D with one entry per row ({n}), got shape {s.shape}")
+    _, inverse = np.unique(s, return_inverse=True)
+    rows = [np.flatnonzero(inverse == g) for g in range(inverse.max() + 1)]
+    if min(len(r) for r in rows) < 2:
+        raise ValueError("every stratum must hold at least 2 rows, got sizes "
+                         f"{[len(r) for r in rows]}")
+    return rows
+
+
+def bootstrap_draws(statistic: Callable[..., float | np.ndarray], *samples,
+                    n_resamples: int = 2000, seed: int = 0, strata=None) -> np.ndarray:
+    """The statistic on ``n_resamples`` bootstrap resamples of the rows (jointly, or within
+    strata); a statistic may return a vector (several quantities from one resample).
+
+    Args:
+        statistic, samples, n_resamples, seed, strata: as in :func:`bootstrap_interval`.
+
+    Returns:
+        float64 ``[n_resamples]`` or ``[n_resamples, k]`` for a statistic that returns ``k``
+        numbers. Used by :func:`bootstrap_interval` and by
+        ``rnnsec.privacy.significance.attack_significance``.
+    """
+    check_number("n_resamples", n_resamples, low=100, integer=True)
+    check_number("seed", seed, low=0, integer=True)
+    if not samples:
+        raise ValueError("the bootstrap needs at least one sample")
+    arrays = [np.asarray(s) for s in samples]
+    n = len(arrays[0])
+    if n < 2 or any(len(a) != n for a in arrays):
+        raise ValueError(f"samples must share a first dimension >= 2, got lengths "
+                         f"{[len(a) for a in arrays]}")
+    groups = _strata(strata, n)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_resamples):
+        rows = _resample_rows(rng, groups)
+        draws.append(statistic(*(a[rows] for a in arrays)))
+    return np.asarray(draws, dtype=np.float64)
+
+
+def percentile_interval(draws, estimate: float, *, level: float = 0.95, method: str = "",
+                        difference: bool = False) -> Interval:
+    """Percentile interval of bootstrap ``draws`` ``[R]`` around ``estimate``.
+
+    A percentile interval of a skewed statistic can miss its own estimate by a hair; it is
+    widened to the estimate rather than reported without it. Used by
+    :func:`bootstrap_interval`.
+    """
+    _check_level(level)
+    d = as_float_array("draws", draws, ndim=1)
+    low, high = np.quantile(d, [0.5 - level / 2, 0.5 + level / 2])
+    estimate = float(estimate)
+    return Interval(estimate, min(float(low), estimate), max(float(high), estimate), level,
+                    method, difference=difference)
 
 
 def bootstrap_interval(statistic: Callable[..., float], *samples, n_resamples: int = 2000,
-                       seed: int = 0, level: float = 0.95) -> Interval:
+                       seed: int = 0, level: float = 0.95, strata=None,
+                       difference: bool = False) -> Interval:
     """Percentile bootstrap interval of ``statistic(*samples)``, resampling rows jointly.
 
     The samples are paired: row ``i`` of every sample belongs to the same example, and one
@@ -311,32 +428,25 @@ def bootstrap_interval(statistic: Callable[..., float], *samples, n_resamples: i
         n_resamples: number of bootstrap resamples (>= 100).
         seed: seed of the resampling (the interval is reproducible).
         level: confidence level in (0, 1).
+        strata: optional labels ``[n]``; rows are then resampled within each stratum, so every
+            resample keeps the strata's sizes (e.g. the numbers of members and non-members of
+            a membership attack). Each stratum needs at least 2 rows.
+        difference: the statistic is a difference (the interval prints with signs).
 
     Returns:
         :class:`Interval` with the statistic on the full samples as its estimate.
 
-    Efron & Tibshirani 1993, "An introduction to the bootstrap", chapter 13.
+    Efron & Tibshirani 1993, "An introduction to the bootstrap", chapter 13 (and section 6.9
+    for resampling within strata).
     """
     _check_level(level)
-    check_number("n_resamples", n_resamples, low=100, integer=True)
-    if not samples:
-        raise ValueError("bootstrap_interval needs at least one sample")
-    arrays = [np.asarray(s) for s in samples]
-    n = len(arrays[0])
-    if n < 2 or any(len(a) != n for a in arrays):
-        raise ValueError(f"samples must share a first dimension >= 2, got lengths "
-                         f"{[len(a) for a in arrays]}")
-    rng = np.random.default_rng(seed)
-    estimate = float(statistic(*arrays))
-    draws = np.empty(n_resamples)
-    for r in range(n_resamples):
-        rows = rng.integers(0, n, size=n)
-        draws[r] = statistic(*(a[rows] for a in arrays))
-    low, high = np.quantile(draws, [0.5 - level / 2, 0.5 + level / 2])
-    # a percentile interval of a skewed statistic can miss its own estimate by a hair; widen
-    # it to the estimate rather than report an interval that does not contain it
-    return Interval(estimate, min(float(low), estimate), max(float(high), estimate), level,
-                    f"bootstrap, {n_resamples} resamples of n={n}")
+    draws = bootstrap_draws(statistic, *samples, n_resamples=n_resamples, seed=seed,
+                            strata=strata)
+    n = len(samples[0])
+    strat = "" if strata is None else f" within {len(np.unique(strata))} strata"
+    return percentile_interval(draws, statistic(*(np.asarray(s) for s in samples)),
+                               level=level, difference=difference,
+                               method=f"bootstrap, {n_resamples} resamples of n={n}{strat}")
 
 
 def difference_interval(a: Interval, b: Interval) -> Interval:
@@ -359,4 +469,4 @@ def difference_interval(a: Interval, b: Interval) -> Interval:
         raise ValueError(f"a and b must have the same level, got {a.level} and {b.level}")
     d = a.estimate - b.estimate
     half = _z(a.level) * math.hypot(a.standard_error, b.standard_error)
-    return Interval(d, d - half, d + half, a.level, "normal, independent")
+    return Interval(d, d - half, d + half, a.level, "normal, independent", difference=True)
