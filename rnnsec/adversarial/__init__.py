@@ -1,11 +1,14 @@
 """Adversarial robustness of recurrent networks: attacks, adversarial training, evaluation.
 
-- White-box attacks on continuous sequences: ``fgsm``, ``pgd`` (Chapter 2.1).
+- White-box attacks on continuous sequences: ``fgsm``, ``pgd`` (Chapter 2.1), and ``apgd``
+  (Croce & Hein 2020's auto-PGD with the CE or DLR loss).
 - White-box attacks on text: ``embedding_fgm``, ``embedding_pgd`` (embedding space, Miyato et
   al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1).
 - Black-box attacks, every query counted: ``simba``, ``greedy_word_substitution``,
   ``transfer_attack`` (Chapter 2.1).
-- Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1).
+- Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1);
+  the book's robust-accuracy protocol ``evaluate_robustness`` (PGD with restarts on the CE and
+  margin losses, APGD-CE and APGD-DLR, per-example worst case) -> ``RobustnessReport``.
 - Adversarial training with ``fit``: ``AdversarialTrainer(model, method)`` with a method
   object: the per-example input transforms ``PGD`` and ``FGSMRS`` (which also compose with DP
   training: ``make_private(..., adversary=PGD(...))``), and ``Free``, ``TRADES``,
@@ -17,6 +20,7 @@ projection, range clipping, random start uniform in the ball).
 Every attack validates its inputs, never changes padded steps, and returns an ``AttackResult``.
 """
 
+from rnnsec.adversarial.apgd import apgd, apgd_checkpoints
 from rnnsec.adversarial.blackbox import (
     LabelOracle,
     QueryBudgetExceeded,
@@ -37,6 +41,7 @@ from rnnsec.adversarial.evaluation import (
     sanity_checks,
 )
 from rnnsec.adversarial.methods import TRADES, EmbeddingAT, EmbeddingVAT, Free, TrainingMethod
+from rnnsec.adversarial.protocol import RobustnessReport, evaluate_robustness
 from rnnsec.adversarial.results import AttackResult
 from rnnsec.adversarial.text import (
     TextModelParts,
@@ -51,13 +56,13 @@ from rnnsec.adversarial.transforms import FGSMRS, PGD, InputTransform
 from rnnsec.adversarial.whitebox import fgsm, pgd
 
 __all__ = [
-    "AttackResult", "fgsm", "pgd",
+    "AttackResult", "fgsm", "pgd", "apgd", "apgd_checkpoints",
     "embedding_fgm", "embedding_pgd", "word_substitution", "nearest_neighbors",
     "split_text_model", "TextModelParts",
     "simba", "greedy_word_substitution", "transfer_attack", "TransferResult",
     "ScoreOracle", "LabelOracle", "QueryBudgetExceeded",
     "ATTACKS", "run_attack", "robust_accuracy", "robustness_curve", "RobustnessCurve",
-    "sanity_checks", "SanityReport", "SanityCheck",
+    "sanity_checks", "SanityReport", "SanityCheck", "evaluate_robustness", "RobustnessReport",
     "AdversarialTrainer", "CatastrophicOverfittingMonitor", "TrainingMethod", "InputTransform",
     "PGD", "FGSMRS", "Free", "TRADES", "EmbeddingAT", "EmbeddingVAT",
 ]

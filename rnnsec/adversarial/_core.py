@@ -28,7 +28,7 @@ from rnnsec.adversarial._steps import loss_and_gradient
 
 NORMS = ("inf", "2")
 
-# One compiled gradient function per model; weak keys so a model can be garbage collected.
+# Compiled gradient functions per model, one per loss; weak keys so a model can be collected.
 _GRAD_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -134,22 +134,23 @@ def batches(n: int, batch_size: int, progress: bool, desc: str) -> Iterator[slic
         yield slice(start, min(start + batch_size, n))
 
 
-def loss_and_grad_fn(model) -> Callable:
+def loss_and_grad_fn(model, loss: str = "ce") -> Callable:
     """A compiled ``(x, y, mask) -> (loss [B], logits [B, C], grad [B, T, D])`` for ``model``.
 
-    The loss is per-example sparse cross-entropy on logits; the gradient is masked so padded
-    steps get zero. Cached per model; ``reduce_retracing`` avoids retracing per batch size.
+    The loss is the per-example attack loss ``loss`` (``"ce"``, ``"margin"`` or ``"dlr"``, see
+    ``_losses``) on logits; the gradient is masked so padded steps get zero. Cached per model
+    and loss; ``reduce_retracing`` avoids retracing per batch size.
     """
-    fn = _GRAD_FNS.get(model)
-    if fn is not None:
-        return fn
+    fns = _GRAD_FNS.setdefault(model, {})
+    if loss in fns:
+        return fns[loss]
     ref = weakref.ref(model)
 
     @tf.function(reduce_retracing=True)
     def fn(x, y, mask):
-        return loss_and_gradient(ref(), x, y=y, mask=mask)
+        return loss_and_gradient(ref(), x, y=y, mask=mask, loss=loss)
 
-    _GRAD_FNS[model] = fn
+    fns[loss] = fn
     return fn
 
 
@@ -158,13 +159,6 @@ def logits_of(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     out = [model(tf.convert_to_tensor(x[s]), training=False).numpy()
            for s in batches(len(x), batch_size, False, "")]
     return np.concatenate(out, axis=0)
-
-
-def cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-example cross-entropy ``[B]`` of integer labels under ``logits`` (NumPy)."""
-    z = logits - logits.max(axis=1, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -log_p[np.arange(len(y)), y]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -202,3 +196,23 @@ def make_rng(seed) -> np.random.Generator:
 def stateless_seed(rng: np.random.Generator) -> np.ndarray:
     """A seed pair ``[2]`` for TensorFlow's stateless random ops, drawn from ``rng``."""
     return rng.integers(0, 2**31 - 1, size=2, dtype=np.int64)
+
+
+class BestIterate:
+    """Per-example best iterate of an attack: the first that succeeds, else the one with the
+    highest objective. Keeping it makes more steps or restarts never weaker."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x.copy()
+        self.success = np.zeros(len(x), dtype=bool)
+        self.objective = np.full(len(x), -np.inf)
+
+    def update(self, x_adv, logits, objective, y, targeted: bool = False) -> None:
+        """Take ``x_adv`` where it newly succeeds, or improves the objective of a failure."""
+        success = attack_succeeded(np.argmax(logits, axis=1), y, targeted)
+        newly = success & ~self.success
+        better = ~success & ~self.success & (objective > self.objective)
+        take = newly | better
+        self.x[take] = x_adv[take]
+        self.objective[take] = objective[take]
+        self.success |= success

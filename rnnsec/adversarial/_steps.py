@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from rnnsec.compat import keras
+from rnnsec.adversarial._losses import attack_loss
 
 __all__ = ["steepest_direction", "project", "clip_to_range", "finish", "pgd_step",
            "random_start", "step_mask", "loss_and_gradient", "make_generator"]
@@ -178,8 +178,8 @@ def step_mask(x, mask_value: float | None) -> tf.Tensor:
     return tf.cast(tf.reduce_any(tf.not_equal(x, mask_value), axis=-1), tf.float32)
 
 
-def loss_and_gradient(model, x, *, y, mask):
-    """Per-example cross-entropy, logits and masked input gradient, in inference mode.
+def loss_and_gradient(model, x, *, y, mask, loss: str = "ce"):
+    """Per-example attack loss, logits and masked input gradient, in inference mode.
 
     Args:
         model: maps ``[B, T, D]`` to logits ``[B, C]``; called with ``training=False`` so
@@ -187,20 +187,23 @@ def loss_and_gradient(model, x, *, y, mask):
         x: inputs ``[B, T, D]`` at which to differentiate.
         y: integer labels ``[B]``.
         mask: ``[B, T]``, 1 = real step.
+        loss: ``"ce"`` (cross-entropy), ``"margin"`` (CW margin) or ``"dlr"`` (Croce & Hein's
+            difference of logits ratio); see ``_losses``.
 
     Returns:
         ``(loss [B], logits [B, C], grad [B, T, D])``; padded steps get zero gradient.
 
-    Used by :func:`~rnnsec.adversarial.pgd` (compiled) and :class:`~rnnsec.adversarial.PGD`.
+    Used by :func:`~rnnsec.adversarial.pgd` and :func:`~rnnsec.adversarial.apgd` (compiled)
+    and :class:`~rnnsec.adversarial.PGD`.
     """
     x = tf.convert_to_tensor(x, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
         logits = model(x, training=False)  # [B, C]
-        loss = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+        value = attack_loss(logits, y, loss)  # [B]
     # [B, T, D]: each example's own loss gradient (zeros if the input is disconnected)
-    grad = tape.gradient(loss, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    return loss, logits, grad * tf.convert_to_tensor(mask, tf.float32)[:, :, None]
+    grad = tape.gradient(value, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return value, logits, grad * tf.convert_to_tensor(mask, tf.float32)[:, :, None]
 
 
 def make_generator(seed: int | None) -> tf.random.Generator:

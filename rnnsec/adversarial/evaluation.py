@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnsec._validate import as_float_array, as_int_array, check_number
+from rnnsec.adversarial.apgd import apgd
 from rnnsec.adversarial.blackbox import simba
 from rnnsec.adversarial.results import AttackResult
 from rnnsec.adversarial.text import embedding_fgm, embedding_pgd
@@ -26,7 +27,7 @@ __all__ = ["ATTACKS", "run_attack", "robust_accuracy", "RobustnessCurve", "robus
            "SanityCheck", "SanityReport", "sanity_checks"]
 
 ATTACKS: dict[str, Callable[..., AttackResult]] = {
-    "fgsm": fgsm, "pgd": pgd, "simba": simba,
+    "fgsm": fgsm, "pgd": pgd, "apgd": apgd, "simba": simba,
     "embedding_fgm": embedding_fgm, "embedding_pgd": embedding_pgd,
 }
 

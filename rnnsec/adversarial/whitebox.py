@@ -14,17 +14,17 @@ import tensorflow as tf
 from rnnsec._validate import check_number
 from rnnsec.adversarial import _steps
 from rnnsec.adversarial._core import (
-    attack_succeeded,
+    BestIterate,
     batches,
     check_attack_inputs,
     check_batching,
     check_norm,
-    cross_entropy,
     logits_of,
     loss_and_grad_fn,
     make_rng,
     stateless_seed,
 )
+from rnnsec.adversarial._losses import attack_loss_numpy, check_loss
 from rnnsec.adversarial.results import AttackResult, make_result
 
 __all__ = ["fgsm", "pgd"]
@@ -79,12 +79,12 @@ def fgsm(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = Fal
 def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = False,
         clip_min: float | None = None, clip_max: float | None = None, mask=None,
         steps: int = 10, step_size: float | None = None, random_start: bool = True,
-        restarts: int = 1, seed=None, batch_size: int = 256,
+        restarts: int = 1, loss: str = "ce", seed=None, batch_size: int = 256,
         progress: bool = True) -> AttackResult:
     """Projected gradient descent: ``steps`` gradient steps, each projected back into the ball.
 
-    Each step moves by ``step_size`` along the steepest-ascent direction of the cross-entropy
-    (sign of the gradient for L-inf, the gradient over its whole-sequence L2 norm for L2), then
+    Each step moves by ``step_size`` along the steepest-ascent direction of the loss (sign of
+    the gradient for L-inf, the gradient over its whole-sequence L2 norm for L2), then
     projects onto the ``epsilon`` ball around ``x`` and clips to ``[clip_min, clip_max]``
     (Madry et al. 2018; Kurakin et al. 2017 for the iterative method). With ``restarts > 1`` it
     runs again from new random starts. Per example it returns the best iterate over all steps
@@ -104,6 +104,9 @@ def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = Fals
         step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
         random_start: start from a uniformly random point of the ball instead of ``x``.
         restarts: number of random restarts (>= 1; > 1 needs ``random_start``).
+        loss: the objective: ``"ce"`` (cross-entropy), ``"margin"`` (the Carlini-Wagner
+            margin ``max_{j != y} z_j - z_y``, which does not saturate; Carlini & Wagner 2017)
+            or ``"dlr"`` (Croce & Hein 2020; needs >= 3 classes).
         seed: int, ``np.random.Generator``, or None (draw from NumPy's global state).
         batch_size: examples attacked together.
         progress: show a progress bar over batches.
@@ -113,8 +116,9 @@ def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = Fals
 
     Chapter 2.1 (PGD) and Chapter 3.1 (PGD adversarial training).
     """
-    x, y, mask, _ = _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask, targeted,
-                              batch_size, progress)
+    x, y, mask, classes = _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask,
+                                    targeted, batch_size, progress)
+    check_loss(loss, classes)
     check_number("steps", steps, low=1, integer=True)
     check_number("restarts", restarts, low=1, integer=True)
     if not isinstance(random_start, bool):
@@ -127,23 +131,24 @@ def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = Fals
     else:
         check_number("step_size", step_size, low=0, low_open=True)
     rng = make_rng(seed)
-    grad_fn = loss_and_grad_fn(model)
+    grad_fn = loss_and_grad_fn(model, loss)
     x_adv = np.empty_like(x)
     pred_clean = np.empty(len(x), dtype=np.int64)
     for s in batches(len(x), batch_size, progress, "pgd"):
         pred_clean[s] = _predict(model, x[s], batch_size)
         x_adv[s] = _pgd_batch(model, grad_fn, x[s], y[s], mask[s], epsilon, steps, step_size,
-                              norm, random_start, targeted, clip_min, clip_max, restarts, rng)
+                              norm, random_start, targeted, clip_min, clip_max, restarts, rng,
+                              loss)
     pred_adv = _predict(model, x_adv, batch_size)
     return make_result("pgd", x, x_adv, y, pred_clean, pred_adv, norm=norm, epsilon=epsilon,
                        targeted=targeted)
 
 
 def _pgd_batch(model, grad_fn, x, y, mask, epsilon, steps, step_size, norm, random_start,
-               targeted, clip_min, clip_max, restarts, rng) -> np.ndarray:
+               targeted, clip_min, clip_max, restarts, rng, loss) -> np.ndarray:
     """PGD on one batch; returns the best iterate per example over steps and restarts."""
     direction = -1.0 if targeted else 1.0
-    best = _Best(x)
+    best = BestIterate(x)
     y_t, mask_t = tf.constant(y), tf.constant(mask)
     ball = {"epsilon": epsilon, "norm": norm, "clip_min": clip_min, "clip_max": clip_max}
     for _ in range(restarts):
@@ -151,32 +156,14 @@ def _pgd_batch(model, grad_fn, x, y, mask, epsilon, steps, step_size, norm, rand
                                      norm=norm) if random_start else tf.zeros_like(x))
         x_adv = _steps.finish(x, delta=start, mask=mask, **ball)  # [b, T, D]
         for _ in range(steps):
-            loss, logits, grad = grad_fn(x_adv, y_t, mask_t)
-            best.update(x_adv.numpy(), logits.numpy(), direction * loss.numpy(), y, targeted)
+            value, logits, grad = grad_fn(x_adv, y_t, mask_t)
+            best.update(x_adv.numpy(), logits.numpy(), direction * value.numpy(), y, targeted)
             x_adv = _steps.pgd_step(x_adv, x=x, grad=direction * grad, mask=mask,
                                     step_size=step_size, **ball)
         logits = model(x_adv, training=False).numpy()
         x_adv = x_adv.numpy()
-        best.update(x_adv, logits, direction * cross_entropy(logits, y), y, targeted)
+        best.update(x_adv, logits, direction * attack_loss_numpy(logits, y, loss), y, targeted)
     return best.x
-
-
-class _Best:
-    """Per-example best iterate: the first successful one, else the highest objective."""
-
-    def __init__(self, x: np.ndarray):
-        self.x = x.copy()
-        self.success = np.zeros(len(x), dtype=bool)
-        self.objective = np.full(len(x), -np.inf)
-
-    def update(self, x_adv, logits, objective, y, targeted) -> None:
-        success = attack_succeeded(np.argmax(logits, axis=1), y, targeted)
-        newly = success & ~self.success
-        better = ~success & ~self.success & (objective > self.objective)
-        take = newly | better
-        self.x[take] = x_adv[take]
-        self.objective[take] = objective[take]
-        self.success |= success
 
 
 def _validate(model, x, y, epsilon, norm, clip_min, clip_max, mask, targeted, batch_size,
