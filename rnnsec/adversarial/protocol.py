@@ -104,14 +104,15 @@ class RobustnessReport:
         lines = [f"Robustness at epsilon={self.epsilon:g} (L{self.norm}), n={self.n}, "
                  f"PGD {self.steps} steps x {self.restarts} restarts, APGD {self.steps} steps"
                  f"{', cascade' if self.cascade else ''}",
-                 f"  clean accuracy {self.clean_interval!r}",
+                 f"  clean accuracy {self.clean_interval.text()} (95% Wilson)",
                  f"  {'attack':<12}{'alone':>8}{'so far':>8}{'attacked':>10}{'CPU s':>8}"]
         for name, cumulative in self.cumulative_accuracies.items():
             alone = self.attack_accuracies[name]
             alone_text = "-" if alone is None else f"{alone:.3f}"
             lines.append(f"  {name:<12}{alone_text:>8}{cumulative:>8.3f}"
                          f"{self.attacked[name]:>10}{self.cpu_seconds[name]:>8.1f}")
-        lines.append(f"  robust accuracy (worst case) {self.robust_interval!r}")
+        lines.append(f"  robust accuracy (worst case) {self.robust_interval.text()} "
+                     f"(95% Wilson)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -103,7 +103,7 @@ def _figures_are_accessible(request, monkeypatch):
 def trained_digits_lstm():
     """An LSTM(16) trained for 5 epochs on the row-wise digits (10 classes, inputs in [0, 1]).
 
-    Returns ``(model, x, y)``: 60 test digits, a seeded random subset of the test split.
+    Returns ``(model, x, y)``: 60 test digits, a stratified seeded subset of the test split.
     """
     from rnnsec import data
 
@@ -113,7 +113,7 @@ def trained_digits_lstm():
     model.compile(keras.optimizers.Adam(0.01),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(digits.x_train, digits.y_train, epochs=5, batch_size=64, verbose=0)
-    idx = np.sort(np.random.default_rng(0).choice(len(digits.y_test), 60, replace=False))
+    idx = data.stratified_subset(digits.y_test, 60, seed=0)
     return model, digits.x_test[idx], digits.y_test[idx]
 
 
@@ -121,7 +121,7 @@ def trained_digits_lstm():
 def trained_vowels_masked():
     """A masked LSTM(16) trained on JapaneseVowels (9 speakers, zero-padded to 29 frames).
 
-    Returns ``(model, x, y, mask)``: 60 test utterances, a seeded random subset of the
+    Returns ``(model, x, y, mask)``: 60 test utterances, a stratified seeded subset of the
     speaker-sorted test split, with their step masks (1 = real frame).
     """
     from rnnsec import data
@@ -132,5 +132,5 @@ def trained_vowels_masked():
     model.compile(keras.optimizers.Adam(0.01),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(vowels.x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
-    idx = np.sort(np.random.default_rng(0).choice(len(vowels.y_test), 60, replace=False))
+    idx = data.stratified_subset(vowels.y_test, 60, seed=0)
     return model, vowels.x_test[idx], vowels.y_test[idx], vowels.mask("test")[idx]

@@ -47,7 +47,8 @@ def test_report_holds_intervals_inputs_and_a_readable_summary(trained_digits_lst
     pred = np.argmax(model(report.x_adv).numpy(), axis=1)
     np.testing.assert_array_equal(pred == y, report.robust)
     text = repr(report)
-    for part in ("robust accuracy", "Wilson", "pgd-margin", "apgd-dlr", "n=60"):
+    for part in ("robust accuracy", "Wilson", "pgd-margin", "apgd-dlr", "n=60",
+                 report.robust_interval.text()):
         assert part in text
     row = report.as_dict()
     assert row["robust_accuracy"] == report.robust_accuracy and row["n"] == 60
