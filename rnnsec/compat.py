@@ -16,7 +16,7 @@ KERAS_VERSION: str = version("keras")
 KERAS3: bool = int(KERAS_VERSION.split(".")[0]) >= 3
 
 __all__ = ["keras", "KERAS3", "KERAS_VERSION", "per_example_loss", "compute_loss",
-           "track_loss", "compute_metrics", "tf_privacy_available"]
+           "track_loss", "compute_metrics", "tf_privacy_available", "recurrent_seed_kwargs"]
 
 
 def per_example_loss(from_logits: bool = True) -> keras.losses.Loss:
@@ -56,6 +56,16 @@ def compute_metrics(model: keras.Model, x, y, y_pred, sample_weight=None) -> dic
     so this returns the same keys (``loss`` plus the compiled metrics) on both.
     """
     return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+def recurrent_seed_kwargs(seed: int) -> dict:
+    """Keyword arguments that seed a Keras recurrent layer's own random generator.
+
+    Keras 3's ``LSTM``/``GRU``/``SimpleRNN`` take a ``seed`` (for dropout) and otherwise draw
+    one from Python's global ``random`` when built; Keras 2's take none (their dropout draws
+    from Keras's global seed only when dropout is on).
+    """
+    return {"seed": int(seed)} if KERAS3 else {}
 
 
 def tf_privacy_available() -> bool:
