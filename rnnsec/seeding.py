@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnnsec._validate import check_number
-from rnnsec.compat import keras
+from rnnsec.compat import keras, layer_config
 
 __all__ = ["seeded_clone", "fit_seeded", "draw_seed"]
 
@@ -73,7 +73,7 @@ def seeded_clone(model: keras.Model, rng: np.random.Generator) -> keras.Model:
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
 
     def clone_layer(layer):
-        return layer.__class__.from_config(_with_seeds(layer.get_config(), rng))
+        return layer.__class__.from_config(_with_seeds(layer_config(layer), rng))
 
     try:
         clone = keras.models.clone_model(model, clone_function=clone_layer)

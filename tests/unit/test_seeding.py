@@ -11,8 +11,10 @@ from rnnsec.seeding import fit_seeded, seeded_clone
 
 
 def _template():
-    model = keras.Sequential([keras.Input((5, 2)), keras.layers.LSTM(4),
-                              keras.layers.Dropout(0.2), keras.layers.Dense(3)])
+    model = keras.Sequential([keras.Input((5, 2)),
+                              keras.layers.SimpleRNN(4, return_sequences=True),
+                              keras.layers.LSTM(4), keras.layers.Dropout(0.2),
+                              keras.layers.Dense(3)])
     model.compile(keras.optimizers.Adam(0.01),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
