@@ -10,8 +10,9 @@ So the randomness is made explicit:
   its layers' configurations drawn from a NumPy ``Generator``: initialisers, dropout, noise.
 - :func:`fit_seeded` trains with batches shuffled by that ``Generator`` and ``shuffle=False``.
 
-Chapter 2.2 uses them for shadow models, Chapter 2.1 for the transfer attack's substitute;
-Chapter 1 explains seeds and determinism.
+Used by :func:`rnnsec.privacy.attacks.train_shadow_models` (shadow models) and
+:func:`rnnsec.adversarial.transfer_attack` (the substitute), and by the model builders'
+``seed=`` (:func:`draw_seed`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def seeded_clone(model: keras.Model, rng: np.random.Generator) -> keras.Model:
     Returns:
         The new model (compiled when ``model`` is).
 
-    Chapter 2.2 (shadow models).
+    Used by :func:`rnnsec.privacy.attacks.train_shadow_models` and
+    :func:`rnnsec.adversarial.transfer_attack`.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
@@ -107,7 +109,8 @@ def fit_seeded(model: keras.Model, x, y, *, epochs: int, batch_size: int,
     Returns:
         ``model``, trained in place.
 
-    Chapter 2.2 (shadow models) and Chapter 2.1 (the transfer attack's substitute).
+    Used by :func:`rnnsec.privacy.attacks.train_shadow_models` and
+    :func:`rnnsec.adversarial.transfer_attack`.
     """
     check_number("epochs", epochs, low=1, integer=True)
     check_number("batch_size", batch_size, low=1, integer=True)
