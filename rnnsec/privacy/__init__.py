@@ -11,6 +11,8 @@ that the model-free ones never pull in TensorFlow:
 - ``rnnsec.privacy.attacks``: membership inference (threshold, shadow models, LiRA); Chapter 2.2.
 - ``rnnsec.privacy.significance``: intervals of membership metrics (the TPR at low FPR with the
   false positives it rests on) and their shuffled-label null.
+- ``rnnsec.privacy.tradeoff``: what (epsilon, delta)-DP allows a membership attack (TPR at an
+  FPR, advantage, AUC ceilings), put beside every attack on a DP model.
 - ``rnnsec.privacy.extraction``: canary log-perplexity, exposure and beam-search extraction
   with a character language model; Chapter 2.2.
 - ``rnnsec.privacy.exposure``: secret formats and exposure (Carlini et al. 2019); Chapter 2.2.
