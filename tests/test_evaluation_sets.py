@@ -114,9 +114,6 @@ KNOWN_PREFIX_USES = {
     ("31_adversarial_training", "digits.y_test[:n]"),
     ("31_adversarial_training", "x_eval[:100]"),
     ("31_adversarial_training", "y_eval[:100]"),
-    # the initial-loss probe on the first 256 test digits
-    ("52_dp_practice", "x_test[:256]"),
-    ("52_dp_practice", "y_test[:256]"),
 }
 
 
