@@ -28,7 +28,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
-        check-notebooks execute bench bench-opacus lock clean student test-student sync
+        check-notebooks execute bench bench-opacus lock clean student test-student sync \
+        setup-cell
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
@@ -36,6 +37,7 @@ help:
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
 	@echo "make sync   update each chapter's .md/.ipynb pair from the file edited last"
+	@echo "make setup-cell  rewrite every chapter's setup cell from its one install source"
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
@@ -88,6 +90,13 @@ lint: $(VENV)/.installed
 # After editing a chapter's .md in a text editor (or its .ipynb in Jupyter without the jupytext
 # extension): bring the other file of each pair up to date, outputs kept.
 sync: $(VENV)/.installed
+	$(VENV)/bin/jupytext --sync $(CHAPTERS)
+
+# After changing the repository address (_config.yml repository.url), the release
+# (rnnsec.__version__) or requirements/data.txt: rewrite every chapter's hidden setup cell
+# (tools/setup_cell.py; tests/test_install_source.py fails until this has run).
+setup-cell: $(VENV)/.installed
+	$(VENV)/bin/python tools/setup_cell.py --write
 	$(VENV)/bin/jupytext --sync $(CHAPTERS)
 
 test-pinned: $(VENV)/.installed
