@@ -15,6 +15,7 @@ export MPLBACKEND := Agg
 # solution stops passing its own check fails its test).
 STRICT := RNNSEC_STRICT_CHECKS=1
 EDITIONS := _build/editions
+COLAB := _build/colab
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # Glued numbers of each notebook run, one JSON line per value (tests/glue_values.py), and the
 # comparison that fails when two fresh runs on one stack glue different numbers.
@@ -29,13 +30,14 @@ CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
-        setup-cell
+        setup-cell colab
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
 	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
+	@echo "make colab  write the Colab edition (markup resolved) into $(COLAB)/"
 	@echo "make sync   update each chapter's .md/.ipynb pair from the file edited last"
 	@echo "make setup-cell  rewrite every chapter's setup cell from its one install source"
 
@@ -65,9 +67,16 @@ $(VENV_CUR)/.installed: requirements/current.in requirements/data.txt pyproject.
 	    assert keras.__version__ >= '3' and numpy.__version__ >= '2'"
 	touch $@
 
-book: $(VENV)/.installed check-notebooks
+book: $(VENV)/.installed check-notebooks colab
 	rm -rf _build/html
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+
+# The Colab edition (tools/colab.py): each chapter with its glued numbers, citations and
+# directives written as plain Markdown. The book's Colab button opens it from the branch
+# `rnnsec_colab_branch` of _config.yml, to which _build/colab is published.
+colab: $(VENV)/.installed
+	rm -rf $(COLAB)
+	$(VENV)/bin/python tools/colab.py $(COLAB) $(NOTEBOOKS)
 
 check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
