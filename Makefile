@@ -4,9 +4,15 @@
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-PYTHON_CURRENT ?= $(PYTHON)
+# The current stack runs on Colab's Python (3.13): found on the PATH or in pyenv's, asdf's or
+# uv's folders (tools/find-python); without one it falls back to PYTHON with a warning.
+COLAB_PYTHON_VERSION := 3.13
+# (Evaluated once, when first used.)
+PYTHON_CURRENT ?= $(eval PYTHON_CURRENT := $(shell tools/find-python $(COLAB_PYTHON_VERSION) \
+                      $(PYTHON)))$(PYTHON_CURRENT)
 VENV := .venv
 VENV_CUR := .venv-current
+VENV_NEW := .venv-newest
 PIN := requirements/pinned.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
@@ -22,13 +28,14 @@ PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-ti
 GLUE := _build/glue
 GLUE_LOG = -p tests.glue_values --glue-log=$(GLUE)/$(1).jsonl
 DETERMINISM := -m pytest tests/determinism -q -p no:cacheprovider
-UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism
+UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism --ignore=tests/colab
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Each chapter is one MyST-markdown notebook (notebooks/NN_name.md) paired by jupytext with its
 # executed notebooks/NN_name.ipynb; tests/test_chapter_sources.py fails when a pair differs.
 CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
-.PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
+.PHONY: help venv venv-current venv-newest book test lint test-pinned test-current test-newest \
+        test-colab nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
         setup-cell colab
 
@@ -43,6 +50,7 @@ help:
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
+venv-newest: $(VENV_NEW)/.installed
 
 # The pinned stack: every package at the exact version of requirements/pinned.txt.
 $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt pyproject.toml
@@ -56,16 +64,37 @@ $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt p
 	    assert tf.__version__.startswith('2.15'), tf.__version__"
 	touch $@
 
-# The current stack: lower bounds only (newest TensorFlow, Keras 3, numpy 2).
-$(VENV_CUR)/.installed: requirements/current.in requirements/data.txt pyproject.toml
-	test -x $(VENV_CUR)/bin/python || $(PYTHON_CURRENT) -m venv $(VENV_CUR)
+# The current stack is Colab's: Python 3.13 and the versions Colab ships
+# (requirements/colab.txt: TensorFlow 2.20, Keras 3.13, numpy 2.1), within the lower bounds
+# of requirements/current.in. A venv made with another Python is made anew.
+$(VENV_CUR)/.installed: requirements/current.in requirements/colab.txt requirements/data.txt \
+                        pyproject.toml
+	$(call FRESH_VENV,$(VENV_CUR),$(PYTHON_CURRENT))
 	$(VENV_CUR)/bin/python -m pip install -q --upgrade "pip>=23.2"
-	$(VENV_CUR)/bin/python -m pip install -q -r requirements/current.in
+	$(VENV_CUR)/bin/python -m pip install -q -r requirements/current.in -c requirements/colab.txt
 	$(VENV_CUR)/bin/python -m pip install -q --no-deps -r requirements/data.txt
 	$(VENV_CUR)/bin/python -m pip install -q --no-deps -e .
-	$(VENV_CUR)/bin/python -c "import keras, numpy; \
-	    assert keras.__version__ >= '3' and numpy.__version__ >= '2'"
+	$(VENV_CUR)/bin/python -c "import keras, numpy, tensorflow as tf, sys; \
+	    print('current (Colab) stack: Python', sys.version.split()[0], '| TensorFlow', \
+	          tf.__version__, '| Keras', keras.__version__, '| numpy', numpy.__version__)"
 	touch $@
+
+# The newest stack: lower bounds only (newest TensorFlow, Keras 3, numpy 2), on the same
+# Python; not part of `make test` (see README): `make test-newest`.
+$(VENV_NEW)/.installed: requirements/current.in requirements/data.txt pyproject.toml
+	$(call FRESH_VENV,$(VENV_NEW),$(PYTHON_CURRENT))
+	$(VENV_NEW)/bin/python -m pip install -q --upgrade "pip>=23.2"
+	$(VENV_NEW)/bin/python -m pip install -q -r requirements/current.in
+	$(VENV_NEW)/bin/python -m pip install -q --no-deps -r requirements/data.txt
+	$(VENV_NEW)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+# $(call FRESH_VENV,DIR,PYTHON): print the interpreter chosen; keep DIR if it was made with the
+# same Python version, else make it anew.
+FRESH_VENV = @want=$$($(2) -c 'import sys; print(sys.version.split()[0])'); \
+	have=$$($(1)/bin/python -c 'import sys; print(sys.version.split()[0])' 2>/dev/null); \
+	echo "$(1): Python $$want ($(2))"; \
+	if [ "$$want" != "$$have" ]; then rm -rf $(1) && $(2) -m venv $(1); fi
 
 book: $(VENV)/.installed check-notebooks colab
 	rm -rf _build/html
@@ -87,7 +116,8 @@ check-notebooks: $(VENV)/.installed
 # free. Each stage's output is printed when it ends.
 # --keep-going: a failing stage does not stop the others, so one run reports every failure.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current
+STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current \
+          test-colab
 
 test:
 	$(MAKE) -j$(JOBS) --keep-going --output-sync=target $(STAGES)
@@ -113,6 +143,21 @@ test-pinned: $(VENV)/.installed
 
 test-current: $(VENV_CUR)/.installed
 	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
+
+# Colab, imitated (tests/colab): a fresh venv that sees the current (Colab) stack's packages
+# but not rnnsec, a stand-in google.colab, and RNNSEC_INSTALL naming a wheel built from this
+# checkout: the setup cell installs it and the data packages (from the registries), then
+# Chapter 1's Colab edition runs from top to bottom.
+test-colab: $(VENV_CUR)/.installed
+	rm -rf _build/wheel
+	$(VENV_CUR)/bin/python -m pip wheel -q --no-deps . -w _build/wheel
+	COLAB_WHEEL=$$(ls $(CURDIR)/_build/wheel/rnnsec-*.whl) \
+	    $(VENV_CUR)/bin/python -m pytest tests/colab -q -p no:cacheprovider
+
+# The newest stack (not in `make test`): unit tests and every notebook.
+test-newest: $(VENV_NEW)/.installed
+	$(VENV_NEW)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
+	$(STRICT) $(VENV_NEW)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
 
 # Then: the glued numbers of this fresh run equal those stored in the committed notebooks
 # (written by a fresh-process `make execute` on this stack): nondeterminism or a stale
@@ -167,4 +212,4 @@ lock:
 	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
 
 clean:
-	rm -rf _build $(VENV) $(VENV_CUR) .venv-opacus
+	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_NEW) .venv-opacus
