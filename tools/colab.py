@@ -196,13 +196,7 @@ def convert_roles(text: str, *, values: dict, book: Book, doc: str, glued: list)
         if role in ("glue", "glue:", "glue:text", "glue:any", "glue:md"):
             return _glue(role, content, values, glued, doc)
         if role == "cite":
-            keys = [k.strip() for k in content.split(",")]
-            missing = [k for k in keys if k not in book.citations]
-            if missing:
-                raise ValueError(f"{doc}: no entry {missing} in book/references.bib")
-            links = [f"[{book.citations[k]}]({book.page('book/bibliography', 'cite-' + k)})"
-                     for k in keys]
-            return "(" + "; ".join(links) + ")"
+            return _cite(content, book, doc)
         words, target = _split(content)
         if role == "term":
             return f"[{words or target}]({book.page('book/glossary')})"
@@ -220,6 +214,17 @@ def convert_roles(text: str, *, values: dict, book: Book, doc: str, glued: list)
                          "tools/colab.py")
 
     return ROLE.sub(one, text)
+
+
+def _cite(keys: str, book: Book, doc: str) -> str:
+    """``(Author et al., 2015; B and C, 2020)``, each linked to its bibliography entry."""
+    keys = [k.strip() for k in keys.split(",")]
+    missing = [k for k in keys if k not in book.citations]
+    if missing:
+        raise ValueError(f"{doc}: no entry {missing} in book/references.bib")
+    links = [f"[{book.citations[k]}]({book.page('book/bibliography', 'cite-' + k)})"
+             for k in keys]
+    return "(" + "; ".join(links) + ")"
 
 
 def _glue(role: str, content: str, values: dict, glued: list, doc: str) -> str:
