@@ -17,7 +17,7 @@ FPR, its advantage ``max(TPR - FPR)`` and its AUC are bounded by the curve these
 A measured attack result far below its ceiling is what a DP guarantee predicts, not evidence
 that the guarantee is loose: the ceiling holds for the worst record and the strongest attack,
 and a single run's attack sees an average record. Chapters put the ceiling beside every
-attack on a DP model.
+attack on a DP model (Chapter 6.2).
 """
 
 from __future__ import annotations
