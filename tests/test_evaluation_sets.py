@@ -40,6 +40,7 @@ EXPECTED_ORDER = {
     "load_rotten_tomatoes": {"label": "clustered", "movie": "sorted"},
     "load_rotten_tomatoes_texts": None,  # all snippets, no split
     "load_shakespeare": None,            # a text, no split
+    "load_sentiment_lexicon": None,      # a word list, no split
 }
 
 

@@ -3,7 +3,8 @@
 - White-box attacks on continuous sequences: ``fgsm``, ``pgd`` (Chapter 2.1), and ``apgd``
   (Croce & Hein 2020's auto-PGD with the CE or DLR loss).
 - White-box attacks on text: ``embedding_fgm``, ``embedding_pgd`` (embedding space, Miyato et
-  al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1).
+  al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1);
+  ``same_class_candidates`` keeps only the swaps that keep a word's sentiment class.
 - Black-box attacks, every query counted: ``simba``, ``greedy_word_substitution``,
   ``transfer_attack`` (Chapter 2.1).
 - Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1);
@@ -31,6 +32,7 @@ from rnnsec.adversarial.blackbox import (
     simba,
     transfer_attack,
 )
+from rnnsec.adversarial.constraints import same_class_candidates
 from rnnsec.adversarial.evaluation import (
     ATTACKS,
     RobustnessCurve,
@@ -59,6 +61,7 @@ from rnnsec.adversarial.whitebox import fgsm, pgd
 __all__ = [
     "AttackResult", "fgsm", "pgd", "apgd", "apgd_checkpoints",
     "embedding_fgm", "embedding_pgd", "word_substitution", "nearest_neighbors",
+    "same_class_candidates",
     "split_text_model", "TextModelParts",
     "simba", "greedy_word_substitution", "transfer_attack", "SubstituteTraining",
     "TransferResult",
