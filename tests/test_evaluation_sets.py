@@ -101,15 +101,6 @@ _EVAL_STOP = re.compile(r"(?<![\w.])(?P<expr>[\w.]+(?:\([^()]*\))?"
 #: removed. Each is a finding of issue 11 waiting for its chapter to draw
 #: ``rnnsec.data.stratified_subset`` instead; remove a pair when it is fixed.
 KNOWN_PREFIX_USES = {
-    # PGD on the first 200 non-members; the exercise's PGD and membership candidates
-    ("23_robustness_and_security", "x_out[:profile.attack_examples]"),
-    ("23_robustness_and_security", "y_out[:profile.attack_examples]"),
-    ("23_robustness_and_security", "x_in[:n_eval]"),
-    ("23_robustness_and_security", "y_in[:n_eval]"),
-    ("23_robustness_and_security", "x_out[:n_eval]"),
-    ("23_robustness_and_security", "y_out[:n_eval]"),
-    ("23_robustness_and_security", "xs[:n_eval]"),
-    ("23_robustness_and_security", "ys[:n_eval]"),
     # the evaluation set is the first n test digits; SimBA and exercise 3.1-3 on its first 100
     ("31_adversarial_training", "digits.x_test[:n]"),
     ("31_adversarial_training", "digits.y_test[:n]"),
