@@ -109,11 +109,6 @@ KNOWN_PREFIX_USES = {
     ("23_robustness_and_security", "y_out[:n_eval]"),
     ("23_robustness_and_security", "xs[:n_eval]"),
     ("23_robustness_and_security", "ys[:n_eval]"),
-    # the evaluation set is the first n test digits; SimBA and exercise 3.1-3 on its first 100
-    ("31_adversarial_training", "digits.x_test[:n]"),
-    ("31_adversarial_training", "digits.y_test[:n]"),
-    ("31_adversarial_training", "x_eval[:100]"),
-    ("31_adversarial_training", "y_eval[:100]"),
     # the first n test digits for the min-max experiments
     ("41_minmax", "digits.x_test[:n]"),
     ("41_minmax", "digits.y_test[:n]"),
