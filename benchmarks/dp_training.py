@@ -129,8 +129,9 @@ def _prepare(method: str, name: str) -> keras.Model:
         engine = "general" if "general" in method else "fast"
         sampling = "poisson" if "Poisson" in method else "shuffle"
         implementation = "rnnsec" if "rnnsec layers" in method else "keras"
-        model = dp.make_private(build(name, implementation), CLIP, NOISE, engine=engine,
-                                sampling=sampling, seed=SEED)
+        model = dp.make_private(build(name, implementation), l2_norm_clip=CLIP,
+                                noise_multiplier=NOISE, engine=engine, sampling=sampling,
+                                seed=SEED)
         model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=_loss())
         return model
     import tensorflow_privacy as tfp

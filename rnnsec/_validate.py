@@ -7,6 +7,8 @@ silently. Pure Python/NumPy, so that ``rnnsec.mpc`` can use it without TensorFlo
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -115,3 +117,30 @@ def _check_ndim(name, arr, ndim, min_ndim):
                              f"got shape {arr.shape}")
     if min_ndim is not None and arr.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {arr.shape}")
+
+
+def keyword_only(*names: str):
+    """Decorator: passing ``names`` (the function's keyword-only parameters) by position
+    raises a ``TypeError`` that names them, instead of Python's "takes 1 positional argument".
+
+    Used where two parameters of the same type follow each other (a clipping norm and a noise
+    multiplier), so that a call cannot swap them silently.
+    """
+
+    def decorate(fn):
+        params = inspect.signature(fn).parameters.values()
+        n_positional = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        label = fn.__qualname__.removesuffix(".__init__")
+        example = ", ".join(f"{name}=..." for name in names)
+
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            if len(args) > n_positional:
+                raise TypeError(f"{label}() takes {' and '.join(names)} as keyword arguments "
+                                f"only: {label}(model, {example}); got "
+                                f"{len(args) - n_positional} more positional argument(s)")
+            return fn(*args, **kwargs)
+
+        return checked
+
+    return decorate

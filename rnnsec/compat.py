@@ -16,7 +16,8 @@ KERAS_VERSION: str = version("keras")
 KERAS3: bool = int(KERAS_VERSION.split(".")[0]) >= 3
 
 __all__ = ["keras", "KERAS3", "KERAS_VERSION", "per_example_loss", "compute_loss",
-           "track_loss", "compute_metrics", "tf_privacy_available"]
+           "track_loss", "compute_metrics", "tf_privacy_available", "recurrent_seed_kwargs",
+           "layer_config"]
 
 
 def per_example_loss(from_logits: bool = True) -> keras.losses.Loss:
@@ -56,6 +57,29 @@ def compute_metrics(model: keras.Model, x, y, y_pred, sample_weight=None) -> dic
     so this returns the same keys (``loss`` plus the compiled metrics) on both.
     """
     return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+def recurrent_seed_kwargs(seed: int) -> dict:
+    """Keyword arguments that seed a Keras recurrent layer's own random generator.
+
+    Keras 3's ``LSTM``/``GRU``/``SimpleRNN`` take a ``seed`` (for dropout) and otherwise draw
+    one from Python's global ``random`` when built; Keras 2's take none (their dropout draws
+    from Keras's global seed only when dropout is on).
+    """
+    return {"seed": int(seed)} if KERAS3 else {}
+
+
+def layer_config(layer: keras.layers.Layer) -> dict:
+    """``layer.get_config()`` with a ``"seed"`` entry wherever the layer takes one.
+
+    Keras 3's ``SimpleRNN`` takes a ``seed`` but leaves it out of its configuration, so a copy
+    built from the configuration would draw one from Python's global ``random``.
+    """
+    config = layer.get_config()
+    cell = getattr(layer, "cell", None)
+    if KERAS3 and isinstance(layer, keras.layers.RNN) and hasattr(cell, "seed"):
+        config.setdefault("seed", None)
+    return config
 
 
 def tf_privacy_available() -> bool:

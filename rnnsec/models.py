@@ -11,6 +11,10 @@ All classifiers output **logits** (the last ``Dense`` has no softmax), so losses
 - ``char_language_model``: characters -> next-character logits at every step (Chapter 2.2).
 - ``compile_classifier``: Adam and cross-entropy on logits, the way every chapter trains.
 
+``seed=`` draws every initialiser's seed from one NumPy Generator, so a model is built the same
+way every time without touching any global random stream (a library that builds models of its
+own, such as the transfer attack's substitute, needs that; see ``rnnsec.seeding``).
+
 ``implementation="rnnsec"`` builds the same architecture from ``rnnsec.layers``, whose
 recurrent layers expose their per-step activations and share Keras's weight layout. Both
 implementations run on the fast per-example gradient engine of DP training (Chapter 3.2):
@@ -19,8 +23,11 @@ Keras's own layers through a tapped copy on the same variables (``rnnsec.privacy
 
 from __future__ import annotations
 
+import numpy as np
+
 from rnnsec._validate import check_choice, check_number
-from rnnsec.compat import keras
+from rnnsec.compat import keras, recurrent_seed_kwargs
+from rnnsec.seeding import draw_seed
 
 CELLS = ("lstm", "gru", "simple_rnn")
 IMPLEMENTATIONS = ("keras", "rnnsec")
@@ -29,8 +36,30 @@ __all__ = ["CELLS", "sequence_classifier", "text_classifier", "char_language_mod
            "recurrent_layer", "compile_classifier"]
 
 
+def _seeds(seed: int | None) -> np.random.Generator | None:
+    """The Generator of a builder's initialiser seeds, or None for Keras's own (global) draws."""
+    if seed is None:
+        return None
+    check_number("seed", seed, low=0, integer=True)
+    return np.random.default_rng(seed)
+
+
+def _dense(units: int, rng: np.random.Generator | None, name: str) -> keras.layers.Dense:
+    init = {} if rng is None else {"kernel_initializer": keras.initializers.GlorotUniform(
+        seed=draw_seed(rng))}
+    return keras.layers.Dense(units, name=name, **init)
+
+
+def _embedding(vocab_size: int, dim: int, rng: np.random.Generator | None, **kwargs):
+    if rng is not None:  # Keras's default "uniform" embedding initialiser, seeded
+        kwargs["embeddings_initializer"] = keras.initializers.RandomUniform(
+            -0.05, 0.05, seed=draw_seed(rng))
+    return keras.layers.Embedding(vocab_size, dim, **kwargs)
+
+
 def recurrent_layer(cell: str = "lstm", units: int = 64, *, return_sequences: bool = False,
-                    implementation: str = "keras", name: str | None = None) -> keras.layers.Layer:
+                    implementation: str = "keras", name: str | None = None,
+                    seed: int | None = None) -> keras.layers.Layer:
     """Return a recurrent layer by name.
 
     Args:
@@ -40,6 +69,8 @@ def recurrent_layer(cell: str = "lstm", units: int = 64, *, return_sequences: bo
         implementation: ``"keras"`` (the framework's layers) or ``"rnnsec"`` (drop-in layers
             from ``rnnsec.layers`` with the same weights layout).
         name: layer name.
+        seed: seed of the kernel and recurrent initialisers (and of Keras 3's own generator),
+            or None for Keras's global draws.
     """
     check_choice("cell", cell, CELLS)
     check_number("units", units, low=1, integer=True)
@@ -51,12 +82,20 @@ def recurrent_layer(cell: str = "lstm", units: int = 64, *, return_sequences: bo
     else:
         cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
                "simple_rnn": keras.layers.SimpleRNN}[cell]
-    return cls(units, return_sequences=return_sequences, name=name)
+    kwargs = {}
+    rng = _seeds(seed)
+    if rng is not None:
+        kwargs = {"kernel_initializer": keras.initializers.GlorotUniform(seed=draw_seed(rng)),
+                  "recurrent_initializer": keras.initializers.Orthogonal(seed=draw_seed(rng))}
+        if implementation == "keras":
+            kwargs.update(recurrent_seed_kwargs(draw_seed(rng)))
+    return cls(units, return_sequences=return_sequences, name=name, **kwargs)
 
 
 def sequence_classifier(input_shape: tuple[int, int], num_classes: int, *, cell: str = "lstm",
                         units: int = 64, masking: bool = False, mask_value: float = 0.0,
-                        implementation: str = "keras", name: str | None = None) -> keras.Model:
+                        implementation: str = "keras", name: str | None = None,
+                        seed: int | None = None) -> keras.Model:
     """Recurrent classifier for continuous sequences: ``[B, T, D]`` -> logits ``[B, C]``.
 
     Args:
@@ -69,6 +108,7 @@ def sequence_classifier(input_shape: tuple[int, int], num_classes: int, *, cell:
         mask_value: the padding value that ``masking`` skips.
         implementation: ``"keras"`` or ``"rnnsec"`` (see ``recurrent_layer``).
         name: model name.
+        seed: seed of every initialiser (>= 0), or None for Keras's global draws.
 
     Returns:
         An uncompiled ``keras.Model`` whose output is logits.
@@ -78,15 +118,18 @@ def sequence_classifier(input_shape: tuple[int, int], num_classes: int, *, cell:
     _check_input_shape(input_shape)
     check_number("num_classes", num_classes, low=2, integer=True)
     inputs = keras.Input(shape=tuple(input_shape), name="sequence")  # [B, T, D]
+    rng = _seeds(seed)
     h = keras.layers.Masking(mask_value=mask_value)(inputs) if masking else inputs
-    h = recurrent_layer(cell, units, implementation=implementation, name=cell)(h)  # [B, H]
-    logits = keras.layers.Dense(num_classes, name="logits")(h)  # [B, C]
+    h = recurrent_layer(cell, units, implementation=implementation, name=cell,
+                        seed=None if rng is None else draw_seed(rng))(h)  # [B, H]
+    logits = _dense(num_classes, rng, "logits")(h)  # [B, C]
     return keras.Model(inputs, logits, name=name or f"{cell}_classifier")
 
 
 def text_classifier(vocab_size: int, num_classes: int = 2, *, embedding_dim: int = 64,
                     units: int = 64, cell: str = "lstm", max_len: int | None = None,
-                    implementation: str = "keras", name: str | None = None) -> keras.Model:
+                    implementation: str = "keras", name: str | None = None,
+                    seed: int | None = None) -> keras.Model:
     """Text classifier: token ids ``[B, L]`` -> ``Embedding`` -> RNN -> logits ``[B, C]``.
 
     Id 0 is padding and is masked (``mask_zero=True``); id 1 is the out-of-vocabulary token of
@@ -101,6 +144,7 @@ def text_classifier(vocab_size: int, num_classes: int = 2, *, embedding_dim: int
         max_len: fixed sequence length L, or None for any length.
         implementation: ``"keras"`` or ``"rnnsec"``.
         name: model name.
+        seed: seed of every initialiser (>= 0), or None for Keras's global draws.
 
     Taught in Chapter 2.1 (attacks on text) and Chapter 2.2 (membership inference).
     """
@@ -109,17 +153,19 @@ def text_classifier(vocab_size: int, num_classes: int = 2, *, embedding_dim: int
     check_number("embedding_dim", embedding_dim, low=1, integer=True)
     if max_len is not None:
         check_number("max_len", max_len, low=1, integer=True)
+    rng = _seeds(seed)
     inputs = keras.Input(shape=(max_len,), dtype="int32", name="tokens")  # [B, L]
-    h = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True,
-                               name="embedding")(inputs)  # [B, L, E]
-    h = recurrent_layer(cell, units, implementation=implementation, name=cell)(h)  # [B, H]
-    logits = keras.layers.Dense(num_classes, name="logits")(h)  # [B, C]
+    h = _embedding(vocab_size, embedding_dim, rng, mask_zero=True,
+                   name="embedding")(inputs)  # [B, L, E]
+    h = recurrent_layer(cell, units, implementation=implementation, name=cell,
+                        seed=None if rng is None else draw_seed(rng))(h)  # [B, H]
+    logits = _dense(num_classes, rng, "logits")(h)  # [B, C]
     return keras.Model(inputs, logits, name=name or f"text_{cell}_classifier")
 
 
 def char_language_model(vocab_size: int, *, embedding_dim: int = 32, units: int = 128,
                         cell: str = "lstm", implementation: str = "keras",
-                        name: str | None = None) -> keras.Model:
+                        name: str | None = None, seed: int | None = None) -> keras.Model:
     """Character language model: ids ``[B, T]`` -> next-character logits ``[B, T, V]``.
 
     Args:
@@ -129,16 +175,18 @@ def char_language_model(vocab_size: int, *, embedding_dim: int = 32, units: int 
         cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
         implementation: ``"keras"`` or ``"rnnsec"``.
         name: model name.
+        seed: seed of every initialiser (>= 0), or None for Keras's global draws.
 
     Used for canary exposure and secret extraction (Carlini et al. 2019), Chapter 2.2.
     """
     check_number("vocab_size", vocab_size, low=2, integer=True)
     check_number("embedding_dim", embedding_dim, low=1, integer=True)
+    rng = _seeds(seed)
     inputs = keras.Input(shape=(None,), dtype="int32", name="chars")  # [B, T]
-    h = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)  # [B, T, E]
+    h = _embedding(vocab_size, embedding_dim, rng, name="embedding")(inputs)  # [B, T, E]
     h = recurrent_layer(cell, units, return_sequences=True, implementation=implementation,
-                        name=cell)(h)  # [B, T, H]
-    logits = keras.layers.Dense(vocab_size, name="logits")(h)  # [B, T, V]
+                        name=cell, seed=None if rng is None else draw_seed(rng))(h)  # [B, T, H]
+    logits = _dense(vocab_size, rng, "logits")(h)  # [B, T, V]
     return keras.Model(inputs, logits, name=name or f"char_{cell}_lm")
 
 

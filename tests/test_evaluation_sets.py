@@ -109,14 +109,6 @@ KNOWN_PREFIX_USES = {
     ("23_robustness_and_security", "y_out[:n_eval]"),
     ("23_robustness_and_security", "xs[:n_eval]"),
     ("23_robustness_and_security", "ys[:n_eval]"),
-    # the first n test digits for the min-max experiments
-    ("41_minmax", "digits.x_test[:n]"),
-    ("41_minmax", "digits.y_test[:n]"),
-    # the evaluation set and the grey-level curves on its first 100
-    ("51_adversarial_practice", "digits.x_test[:n]"),
-    ("51_adversarial_practice", "digits.y_test[:n]"),
-    ("51_adversarial_practice", "x_eval[:100]"),
-    ("51_adversarial_practice", "y_eval[:100]"),
     # the initial-loss probe on the first 256 test digits
     ("52_dp_practice", "x_test[:256]"),
     ("52_dp_practice", "y_test[:256]"),

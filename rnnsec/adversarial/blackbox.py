@@ -7,7 +7,8 @@
   most important ones for candidate words.
 - ``transfer_attack``: train a substitute on the victim's labels, optionally grown with
   Jacobian-based augmentation, attack the substitute white-box and send the result to the
-  victim (Papernot et al. 2017).
+  victim (Papernot et al. 2017). How the substitute is trained (architecture, epochs,
+  augmentation, label budget) is one ``SubstituteTraining`` object.
 
 The model is reached only through ``ScoreOracle``/``LabelOracle``, which count queries and
 refuse any query over the budget, so a budget cannot be exceeded by mistake.
@@ -41,9 +42,11 @@ from rnnsec.adversarial.text import check_candidates
 from rnnsec.adversarial.whitebox import fgsm, pgd
 from rnnsec.compat import keras
 from rnnsec.models import sequence_classifier
+from rnnsec.seeding import draw_seed, fit_seeded, seeded_clone
 
 __all__ = ["QueryBudgetExceeded", "ScoreOracle", "LabelOracle", "simba",
-           "greedy_word_substitution", "TransferResult", "transfer_attack"]
+           "greedy_word_substitution", "SubstituteTraining", "TransferResult",
+           "transfer_attack"]
 
 
 class QueryBudgetExceeded(RuntimeError):
@@ -349,21 +352,78 @@ class TransferResult:
                 f"training_queries={self.training_queries})")
 
 
+@dataclass(frozen=True)
+class SubstituteTraining:
+    """How the transfer attacker trains its substitute model (Papernot et al. 2017).
+
+    Attributes:
+        model: the substitute's architecture, a Functional or Sequential Keras model with the
+            victim's input and output shapes (copied with fresh weights, never changed); None
+            for a GRU ``rnnsec.models.sequence_classifier`` with 32 units (the attacker does
+            not know the victim's architecture).
+        epochs: training epochs per round (>= 1).
+        augment_rounds: Jacobian augmentation rounds (>= 0); each doubles the training set.
+        augment_step: augmentation step lambda (> 0).
+        max_queries: victim labels the attacker may buy (>= 1); at least
+            ``len(x_seed) * 2**augment_rounds``.
+        batch_size: training batch size (>= 1).
+        learning_rate: Adam's learning rate (> 0).
+
+    Chapter 2.1.
+    """
+
+    model: keras.Model | None = None
+    epochs: int = 10
+    augment_rounds: int = 0
+    augment_step: float = 0.1
+    max_queries: int = 10_000
+    batch_size: int = 32
+    learning_rate: float = 1e-2
+
+    def __post_init__(self):
+        if self.model is not None and not isinstance(self.model, keras.Model):
+            raise TypeError(f"model must be a keras.Model or None, got "
+                            f"{type(self.model).__name__}")
+        check_number("epochs", self.epochs, low=1, integer=True)
+        check_number("augment_rounds", self.augment_rounds, low=0, integer=True)
+        check_number("augment_step", self.augment_step, low=0, low_open=True)
+        check_number("max_queries", self.max_queries, low=1, integer=True)
+        check_number("batch_size", self.batch_size, low=1, integer=True)
+        check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+
+    def queries_needed(self, n_seed: int) -> int:
+        """Victim labels for ``n_seed`` seed inputs: ``n_seed * 2**augment_rounds``."""
+        return int(n_seed) * 2 ** self.augment_rounds
+
+    def build(self, input_shape, num_classes: int, rng: np.random.Generator) -> keras.Model:
+        """A fresh compiled substitute whose weights come from ``rng``."""
+        if self.model is None:
+            model = sequence_classifier(input_shape, num_classes, cell="gru", units=32,
+                                        name="substitute", seed=draw_seed(rng))
+        else:
+            model = seeded_clone(self.model, rng)
+        model.compile(keras.optimizers.Adam(self.learning_rate),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+
 def transfer_attack(victim, x, y, x_seed, epsilon: float, *, attack: str = "pgd",
-                    norm: str = "inf", substitute=None, augment_rounds: int = 0,
-                    augment_step: float = 0.1, epochs: int = 10, max_queries: int = 10_000,
+                    norm: str = "inf", substitute: SubstituteTraining | None = None,
                     clip_min: float | None = None, clip_max: float | None = None, mask=None,
                     seed=None, progress: bool = True, attack_kwargs: dict | None = None,
                     ) -> TransferResult:
     """Transfer attack from a substitute trained on the victim's labels (Papernot et al. 2017).
 
     1. Label the attacker's unlabelled seed inputs ``x_seed`` with the victim (1 query each).
-    2. Train the substitute; for each of ``augment_rounds`` rounds grow the set with
+    2. Train the substitute; for each of ``substitute.augment_rounds`` rounds grow the set with
        Jacobian-based augmentation ``x + augment_step * sign(d F_label(x) / dx)`` (the
        substitute's logit of the victim's label), label the new points, retrain. The set
        doubles each round, so ``len(x_seed) * 2**augment_rounds`` queries are needed.
     3. Attack the substitute white-box (``fgsm`` or ``pgd``) and send the results to the
        victim (1 query each).
+
+    All randomness (the substitute's weights, its batches, PGD's start) comes from ``seed``;
+    no global random stream is read or reset.
 
     Args:
         victim: Keras model ``[B, T, D] -> logits`` (only its labels are used).
@@ -372,16 +432,11 @@ def transfer_attack(victim, x, y, x_seed, epsilon: float, *, attack: str = "pgd"
         epsilon: attack radius in ``norm``.
         attack: ``"pgd"`` or ``"fgsm"`` on the substitute.
         norm: ``"inf"`` or ``"2"``.
-        substitute: an uncompiled Keras model with the same input and output shapes, or None
-            for a GRU ``rnnsec.models.sequence_classifier`` with 32 units (the attacker does
-            not know the victim's architecture).
-        augment_rounds: Jacobian augmentation rounds (>= 0).
-        augment_step: augmentation step lambda (> 0).
-        epochs: training epochs per round (>= 1).
-        max_queries: label budget for training the substitute.
+        substitute: a :class:`SubstituteTraining` (architecture, epochs, augmentation, label
+            budget); None for its defaults.
         clip_min, clip_max: valid input range (augmented points are clipped into it).
         mask: ``[B, T]`` padding mask of ``x`` for the final attack.
-        seed: int or None: seeds the substitute's initialisation and the attack.
+        seed: int, Generator or None (None draws one from NumPy's global state).
         progress: show progress bars.
         attack_kwargs: extra arguments for the white-box attack (e.g. ``{"steps": 20}``).
 
@@ -390,46 +445,26 @@ def transfer_attack(victim, x, y, x_seed, epsilon: float, *, attack: str = "pgd"
 
     Chapter 2.1.
     """
+    training = SubstituteTraining() if substitute is None else substitute
+    if not isinstance(training, SubstituteTraining):
+        raise TypeError(f"substitute must be a SubstituteTraining or None, got "
+                        f"{type(training).__name__} (SubstituteTraining(model=...) sets the "
+                        "architecture)")
     check_choice("attack", attack, ("pgd", "fgsm"))
     check_norm(norm)
     check_number("epsilon", epsilon, low=0)
-    check_number("augment_rounds", augment_rounds, low=0, integer=True)
-    check_number("augment_step", augment_step, low=0, low_open=True)
-    check_number("epochs", epochs, low=1, integer=True)
-    check_number("max_queries", max_queries, low=1, integer=True)
     x, y, mask, classes = check_attack_inputs(victim, x, y, targeted=False, mask=mask,
                                               clip_min=clip_min, clip_max=clip_max)
-    x_seed = as_float_array("x_seed", x_seed, ndim=3).astype(np.float32)
-    if x_seed.shape[1:] != x.shape[1:]:
-        raise ValueError(f"x_seed must have steps and features {x.shape[1:]} like x, got "
-                         f"{x_seed.shape[1:]}")
-    check_clip(clip_min, clip_max)
-    check_inside_range(x_seed, clip_min, clip_max)
-    needed = len(x_seed) * 2 ** augment_rounds
-    if needed > max_queries:
-        raise ValueError(f"max_queries must be >= len(x_seed) * 2**augment_rounds = {needed}, "
-                         f"got {max_queries}")
-    rng = make_rng(seed)
-    if substitute is None:
-        keras.utils.set_random_seed(int(rng.integers(2**31 - 1)))
-        substitute = sequence_classifier(x.shape[1:], classes, cell="gru", units=32,
-                                         name="substitute")
-    substitute.compile(keras.optimizers.Adam(1e-2),
-                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    oracle = LabelOracle(victim, max_queries)
-    data, labels = x_seed, oracle.labels(x_seed)
-    for round_ in tqdm(range(augment_rounds + 1), desc="substitute", leave=False,
-                       disable=not progress or augment_rounds == 0):
-        substitute.fit(data, labels, epochs=epochs, batch_size=32, verbose=0)
-        if round_ < augment_rounds:
-            new = _jacobian_augment(substitute, data, labels, augment_step, clip_min, clip_max)
-            data = np.concatenate([data, new])
-            labels = np.concatenate([labels, oracle.labels(new)])
+    x_seed = _check_seed_inputs(x_seed, x, training, clip_min, clip_max)
+    build_rng, attack_rng = make_rng(seed).spawn(2)
+    model = training.build(x.shape[1:], classes, build_rng)
+    oracle = LabelOracle(victim, training.max_queries)
+    _train_substitute(model, oracle, x_seed, training, clip_min, clip_max, build_rng, progress)
     crafted = (pgd if attack == "pgd" else fgsm)
     kwargs = dict(attack_kwargs or {})
     if attack == "pgd":
-        kwargs.setdefault("seed", rng)
-    on_sub = crafted(substitute, x, y, epsilon, norm=norm, clip_min=clip_min,
+        kwargs.setdefault("seed", attack_rng)
+    on_sub = crafted(model, x, y, epsilon, norm=norm, clip_min=clip_min,
                      clip_max=clip_max, mask=mask, progress=progress, **kwargs)
     # One query per example: the adversarial input is sent to the victim once. The clean
     # predictions are the evaluator's, not the attacker's.
@@ -438,9 +473,39 @@ def transfer_attack(victim, x, y, x_seed, epsilon: float, *, attack: str = "pgd"
     on_victim = make_result(f"transfer_{attack}", x, on_sub.x_adv, y, clean, adv, norm=norm,
                             epsilon=epsilon, targeted=False,
                             queries=np.ones(len(x), dtype=np.int64))
-    return TransferResult(result=on_victim, substitute_result=on_sub, substitute=substitute,
+    return TransferResult(result=on_victim, substitute_result=on_sub, substitute=model,
                           training_queries=oracle.queries,
                           agreement=float(np.mean(on_sub.pred_clean == clean)))
+
+
+def _check_seed_inputs(x_seed, x, training: SubstituteTraining, clip_min, clip_max):
+    x_seed = as_float_array("x_seed", x_seed, ndim=3).astype(np.float32)
+    if x_seed.shape[1:] != x.shape[1:]:
+        raise ValueError(f"x_seed must have steps and features {x.shape[1:]} like x, got "
+                         f"{x_seed.shape[1:]}")
+    check_clip(clip_min, clip_max)
+    check_inside_range(x_seed, clip_min, clip_max)
+    needed = training.queries_needed(len(x_seed))
+    if needed > training.max_queries:
+        raise ValueError(f"substitute.max_queries must be >= len(x_seed) * 2**augment_rounds = "
+                         f"{needed}, got {training.max_queries}")
+    return x_seed
+
+
+def _train_substitute(model, oracle: LabelOracle, x_seed, training: SubstituteTraining,
+                      clip_min, clip_max, rng: np.random.Generator, progress: bool) -> None:
+    """Label, train, augment, repeat (step 2 of :func:`transfer_attack`)."""
+    rounds = training.augment_rounds
+    data, labels = x_seed, oracle.labels(x_seed)
+    for round_ in tqdm(range(rounds + 1), desc="substitute", leave=False,
+                       disable=not progress or rounds == 0):
+        fit_seeded(model, data, labels, epochs=training.epochs,
+                   batch_size=training.batch_size, rng=rng)
+        if round_ < rounds:
+            new = _jacobian_augment(model, data, labels, training.augment_step, clip_min,
+                                    clip_max)
+            data = np.concatenate([data, new])
+            labels = np.concatenate([labels, oracle.labels(new)])
 
 
 def _jacobian_augment(substitute, data, labels, step, clip_min, clip_max) -> np.ndarray:

@@ -15,7 +15,7 @@ with ``CatastrophicOverfittingMonitor``), ``Free`` (Shafahi et al. 2019; divide 
 ``replays`` with ``epochs_for``), ``TRADES`` (Zhang et al. 2019), and for text models
 ``EmbeddingAT`` and ``EmbeddingVAT`` (Miyato, Dai, Goodfellow 2017). ``PGD`` and ``FGSMRS``
 are per-example input transforms, so they also compose with DP training:
-``make_private(model, C, sigma, adversary=PGD(...))``.
+``make_private(model, l2_norm_clip=C, noise_multiplier=sigma, adversary=PGD(...))``.
 
 Taught in Chapter 3.1 (Adversarial training of RNNs).
 """

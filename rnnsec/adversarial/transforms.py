@@ -6,8 +6,9 @@ runs in inference mode and ``x_adv`` is never differentiated through (``stop_gra
 That is what lets a transform sit in front of any training step:
 
 - ``AdversarialTrainer(model, PGD(0.1))``: ordinary adversarial training (Madry et al. 2018);
-- ``make_private(model, 1.0, 1.1, adversary=PGD(0.1))``: DP-SGD on adversarial inputs, with
-  the accountant's guarantee intact (Chapter 2.3, theorem "PGD inside DP-SGD").
+- ``make_private(model, l2_norm_clip=1.0, noise_multiplier=1.1, adversary=PGD(0.1))``: DP-SGD
+  on adversarial inputs, with the accountant's guarantee intact (Chapter 2.3, theorem "PGD
+  inside DP-SGD").
 
 The steps are ``rnnsec.adversarial._steps``, the same as the attack ``pgd`` takes.
 Taught in Chapter 3.1 (Adversarial training of RNNs).

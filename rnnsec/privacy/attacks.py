@@ -25,7 +25,7 @@ these attacks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -379,7 +379,7 @@ def _balanced_keep(n_shadow: int, n: int, rng: np.random.Generator) -> np.ndarra
     return np.argsort(rng.random((n_shadow, n)), axis=0) < n_shadow // 2
 
 
-def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epochs: int = 10,
+def train_shadow_models(model, x, y, n_shadow: int = 4, *, epochs: int = 10,
                         batch_size: int = 32, seed: int = 0, predict_batch_size: int = 256,
                         progress: bool = True) -> ShadowModels:
     """Train ``n_shadow`` shadow models on random halves of the attacker's records ``(x, y)``.
@@ -388,18 +388,21 @@ def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epoch
     the others), the balanced design of Carlini et al. 2022; each shadow's training half and
     held-out half are disjoint. The shadows' logits on *every* record are kept, so that
     :func:`shadow_model_attack` can learn from the IN/OUT labels and :func:`lira_attack` can fit
-    per-record IN and OUT distributions. Before shadow s is built, the global Python, NumPy and
-    TensorFlow seeds are reset to ``seed + s`` (``keras.utils.set_random_seed``) so that its
-    initialisation and shuffling are reproducible.
+    per-record IN and OUT distributions. Each shadow is a copy of ``model``'s architecture and
+    compile settings (:func:`rnnsec.seeding.seeded_clone`) with fresh weights, trained on
+    batches shuffled by its own generator (:func:`rnnsec.seeding.fit_seeded`): the result
+    depends only on ``seed``, and no global random stream (Python, NumPy, TensorFlow, Keras)
+    is read or reset.
 
     Args:
-        build_model: a callable with no arguments that returns a new *compiled* Keras model
-            with the target's architecture and training recipe, outputting logits.
+        model: a compiled Functional or Sequential Keras model with the target's architecture
+            and training recipe, outputting logits. Only its architecture and compile settings
+            are used (not its weights); it is not changed.
         x, y: the records the attacker holds (inputs and int labels ``[N]``, N >= 2). For
             LiRA they are the candidates whose membership is asked.
         n_shadow: number of shadow models, even and >= 2.
-        epochs, batch_size: training of each shadow (``model.fit``).
-        seed: seed of the training halves and of each model (>= 0).
+        epochs, batch_size: training of each shadow.
+        seed: seed of the training halves, of each model's weights and of its batches (>= 0).
         predict_batch_size: batch size of the shadows' predictions.
         progress: show a progress bar over the shadow models.
 
@@ -410,11 +413,9 @@ def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epoch
     learning models" (shadow training); Carlini et al. 2022 (balanced IN/OUT design).
     Chapter 2.2.
     """
-    from rnnsec.compat import keras
+    from rnnsec.seeding import fit_seeded, seeded_clone
 
-    if not callable(build_model) or isinstance(build_model, keras.layers.Layer):
-        raise TypeError(f"build_model must be a callable returning a compiled Keras model, got "
-                        f"{type(build_model).__name__}")
+    _check_shadow_template(model)
     labels = as_int_array("y", y, ndim=1, low=0)
     check_same_length(x=x, y=labels)
     check_number("n_shadow", n_shadow, low=2, integer=True)
@@ -425,9 +426,10 @@ def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epoch
         raise ValueError(f"x must hold at least 2 records, got {len(labels)}")
     check_number("epochs", epochs, low=1, integer=True)
     check_number("batch_size", batch_size, low=1, integer=True)
-    check_number("seed", seed, low=0, high=2**32 - 1 - n_shadow, integer=True)
+    check_number("seed", seed, low=0, high=2**32 - 1, integer=True)
     x = np.asarray(x)
-    keep = _balanced_keep(n_shadow, len(labels), np.random.default_rng(seed))  # [S, N]
+    keep_rng, *model_rngs = np.random.default_rng(seed).spawn(n_shadow + 1)
+    keep = _balanced_keep(n_shadow, len(labels), keep_rng)  # [S, N]
     logits = []
     steps = range(n_shadow)
     if progress:  # imported only when shown: tqdm.auto warns in notebooks without ipywidgets
@@ -435,13 +437,10 @@ def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epoch
 
         steps = tqdm(steps, desc="shadow models")
     for s in steps:
-        keras.utils.set_random_seed(seed + s)
-        model = build_model()
-        if getattr(model, "optimizer", None) is None:
-            raise TypeError("build_model must return a compiled Keras model (call "
-                            "model.compile(...) inside it)")
-        model.fit(x[keep[s]], labels[keep[s]], epochs=epochs, batch_size=batch_size, verbose=0)
-        logits.append(model_logits(model, x, predict_batch_size).astype(np.float32))
+        shadow = seeded_clone(model, model_rngs[s])
+        fit_seeded(shadow, x[keep[s]], labels[keep[s]], epochs=epochs, batch_size=batch_size,
+                   rng=model_rngs[s])
+        logits.append(model_logits(shadow, x, predict_batch_size).astype(np.float32))
     logits = np.stack(logits)  # [S, N, C]
     if labels.max() >= logits.shape[2]:
         raise ValueError(f"y holds label {labels.max()} but the models output only "
@@ -449,6 +448,19 @@ def train_shadow_models(build_model: Callable, x, y, n_shadow: int = 4, *, epoch
     for arr in (logits, keep, labels):
         arr.setflags(write=False)
     return ShadowModels(logits=logits, keep=keep, y=labels, seed=int(seed))
+
+
+def _check_shadow_template(model) -> None:
+    from rnnsec.compat import keras
+
+    if not isinstance(model, keras.Model):
+        hint = (" (pass the compiled model itself: build_model() instead of build_model)"
+                if callable(model) else "")
+        raise TypeError(f"model must be a compiled keras.Model with the target's architecture, "
+                        f"got {type(model).__name__}{hint}")
+    if getattr(model, "optimizer", None) is None:
+        raise TypeError("model must be compiled (model.compile(...)): the shadows copy its "
+                        "optimizer, loss and metrics")
 
 
 def _attack_features(logits: np.ndarray, y: np.ndarray, features: str) -> np.ndarray:

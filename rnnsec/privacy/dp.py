@@ -24,7 +24,8 @@ gives DP-SGD, Adam gives DP-Adam; the privacy comes from the noisy gradient, not
   ``model.fit(batch_size=...)`` does. What it guarantees is in its ``privacy_statement``.
 - :class:`EpsilonCallback`: logs epsilon after every epoch.
 - ``adversary=``: DP-SGD on adversarial inputs, e.g.
-  ``make_private(model, 1.0, 1.1, adversary=rnnsec.adversarial.PGD(0.1))``. The adversary is
+  ``make_private(model, l2_norm_clip=1.0, noise_multiplier=1.1,
+  adversary=rnnsec.adversarial.PGD(0.1))``. The adversary is
   a per-example input transform ``(model, x, y) -> x_adv`` applied to each batch against the
   current weights before per-example clipping; since each example's ``x_adv`` depends only on
   itself and the weights, the clipped sum keeps sensitivity C and the accountant's epsilon
@@ -50,7 +51,13 @@ import numpy as np
 import tensorflow as tf
 
 from rnnsec import compat
-from rnnsec._validate import as_float_array, check_choice, check_number, check_same_length
+from rnnsec._validate import (
+    as_float_array,
+    check_choice,
+    check_number,
+    check_same_length,
+    keyword_only,
+)
 from rnnsec.compat import keras
 from rnnsec.privacy import clipping
 
@@ -151,7 +158,8 @@ class DPModel(keras.Model):
     ``adversary`` on.
     """
 
-    def __init__(self, model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,
+    @keyword_only("l2_norm_clip", "noise_multiplier")
+    def __init__(self, model: keras.Model, *, l2_norm_clip: float, noise_multiplier: float,
                  engine: str = "auto", num_microbatches: int | None = None,
                  sampling: str = "poisson", expected_batch_size: float | None = None,
                  seed: int | None = None, general_method: str = "auto", adversary=None,
@@ -342,12 +350,14 @@ def _check_adversary(adversary) -> None:
                         f"{type(adversary).__name__}")
 
 
-def make_private(model: keras.Model, l2_norm_clip: float, noise_multiplier: float, *,
+@keyword_only("l2_norm_clip", "noise_multiplier")
+def make_private(model: keras.Model, *, l2_norm_clip: float, noise_multiplier: float,
                  engine: str = "auto", num_microbatches: int | None = None,
                  sampling: str = "poisson", expected_batch_size: float | None = None,
                  seed: int | None = None, general_method: str = "auto",
                  adversary=None) -> DPModel:
-    """Wrap ``model`` for DP training: ``make_private(model, 1.0, 1.1).compile(...); .fit(...)``.
+    """Wrap ``model`` for DP training: ``make_private(model, l2_norm_clip=1.0,
+    noise_multiplier=1.1).compile(...); .fit(...)``.
 
     With ``adversary=PGD(...)`` (``rnnsec.adversarial``) it is DP-SGD on PGD inputs: DP and
     adversarial training in one call.
@@ -362,7 +372,8 @@ def make_private(model: keras.Model, l2_norm_clip: float, noise_multiplier: floa
     """
     _check_dp_arguments(model, l2_norm_clip, noise_multiplier, engine, num_microbatches,
                         sampling, expected_batch_size, seed, general_method, adversary)
-    return DPModel(model, l2_norm_clip, noise_multiplier, engine=engine,
+    return DPModel(model, l2_norm_clip=l2_norm_clip, noise_multiplier=noise_multiplier,
+                   engine=engine,
                    num_microbatches=num_microbatches, sampling=sampling,
                    expected_batch_size=expected_batch_size, seed=seed,
                    general_method=general_method, adversary=adversary,

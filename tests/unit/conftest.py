@@ -8,6 +8,39 @@ from rnnsec.compat import keras
 from rnnsec.models import sequence_classifier
 
 
+def _global_draws() -> list[float]:
+    """One draw from each global random stream: Python, NumPy, TensorFlow, Keras."""
+    import random
+
+    import tensorflow as tf
+
+    from rnnsec.compat import KERAS3
+
+    draws = [random.random(), float(np.random.random()), float(tf.random.uniform(())),
+             # an unseeded initialiser draws from Keras's global seed (Keras 2) or from
+             # Python's random (Keras 3)
+             float(keras.initializers.GlorotUniform()((2, 2))[0, 0])]
+    if KERAS3:
+        draws.append(float(keras.random.uniform(())))
+    return draws
+
+
+@pytest.fixture()
+def assert_global_streams_untouched():
+    """``check(fn, *args, **kwargs)``: after ``set_seed(0); fn(...)`` every global stream
+    draws what it draws after ``set_seed(0)`` alone. Returns ``fn``'s result."""
+
+    def check(fn, *args, **kwargs):
+        set_seed(0)
+        expected = _global_draws()
+        set_seed(0)
+        out = fn(*args, **kwargs)
+        assert _global_draws() == expected, f"{fn.__name__} changed a global random stream"
+        return out
+
+    return check
+
+
 @pytest.fixture(scope="session")
 def trained_toy_lstm():
     """A small LSTM trained to tell which of 3 features has the largest mean over 6 steps.

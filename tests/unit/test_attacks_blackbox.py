@@ -13,6 +13,7 @@ from rnnsec.adversarial import (
     LabelOracle,
     QueryBudgetExceeded,
     ScoreOracle,
+    SubstituteTraining,
     greedy_word_substitution,
     nearest_neighbors,
     pgd,
@@ -20,6 +21,7 @@ from rnnsec.adversarial import (
     split_text_model,
     transfer_attack,
 )
+from rnnsec.compat import keras
 from rnnsec.models import text_classifier
 
 TOL = 1e-5
@@ -132,9 +134,9 @@ def test_greedy_word_substitution_finds_adversarial_sentences(text_toy):
 
 def test_transfer_attack_counts_label_queries(toy):
     model, x, y = toy
-    result = transfer_attack(model, x[200:260], y[200:260], x[:60], 0.1, augment_rounds=1,
-                             epochs=8, max_queries=120, clip_min=0.0, clip_max=1.0, seed=0,
-                             progress=False)
+    training = SubstituteTraining(augment_rounds=1, epochs=8, max_queries=120)
+    result = transfer_attack(model, x[200:260], y[200:260], x[:60], 0.1, substitute=training,
+                             clip_min=0.0, clip_max=1.0, seed=0, progress=False)
     assert result.training_queries == 120
     np.testing.assert_array_equal(result.result.queries, 1)
     assert np.all(result.result.perturbation_norm <= 0.1 + TOL)
@@ -143,9 +145,48 @@ def test_transfer_attack_counts_label_queries(toy):
     assert set(result.as_dict()) >= {"success_rate", "transfer_rate", "training_queries"}
 
 
+def _small_transfer(model, x, y, seed, architecture=None):
+    training = SubstituteTraining(model=architecture, epochs=2, max_queries=30)
+    return transfer_attack(model, x[200:220], y[200:220], x[:30], 0.1, substitute=training,
+                           clip_min=0.0, clip_max=1.0, seed=seed, progress=False,
+                           attack_kwargs={"steps": 3})
+
+
+@pytest.mark.parametrize("custom", [False, True])
+def test_transfer_attack_depends_only_on_its_seed(toy, custom, assert_global_streams_untouched):
+    model, x, y = toy
+    architecture = None
+    if custom:
+        architecture = keras.Sequential([keras.Input((6, 3)), keras.layers.SimpleRNN(8),
+                                         keras.layers.Dense(3)])
+    first = assert_global_streams_untouched(_small_transfer, model, x, y, 4, architecture)
+    again = _small_transfer(model, x, y, 4, architecture)
+    np.testing.assert_array_equal(first.result.x_adv, again.result.x_adv)
+    for a, b in zip(first.substitute.get_weights(), again.substitute.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = _small_transfer(model, x, y, 5, architecture)
+    assert not np.array_equal(first.substitute.get_weights()[0], other.substitute.get_weights()[0])
+    if custom:
+        assert first.substitute is not architecture
+
+
 @pytest.mark.parametrize(("kwargs", "name"), [
-    ({"max_queries": 50, "augment_rounds": 1}, "max_queries"),
     ({"augment_step": 0.0}, "augment_step"),
+    ({"epochs": 0}, "epochs"),
+    ({"augment_rounds": -1}, "augment_rounds"),
+    ({"max_queries": 0}, "max_queries"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"learning_rate": 0.0}, "learning_rate"),
+])
+def test_substitute_training_rejects_bad_settings(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        SubstituteTraining(**kwargs)
+    with pytest.raises(TypeError, match="model must be a keras.Model"):
+        SubstituteTraining(model="gru")
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"substitute": SubstituteTraining(max_queries=50, augment_rounds=1)}, "max_queries"),
     ({"attack": "cw"}, "attack"),
     ({"epsilon": -1.0}, "epsilon"),
 ])
@@ -154,6 +195,9 @@ def test_transfer_attack_rejects_bad_arguments(toy, kwargs, name):
     args = {"epsilon": 0.1, **kwargs}
     with pytest.raises(ValueError, match=name):
         transfer_attack(model, x[:10], y[:10], x[:30], progress=False, **args)
+    with pytest.raises(TypeError, match="SubstituteTraining"):
+        transfer_attack(model, x[:10], y[:10], x[:30], 0.1, substitute=keras.Sequential(),
+                        progress=False)
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnsec import check
-from rnnsec.adversarial import pgd
+from rnnsec.adversarial import evaluate_robustness
 
 
 def _fails(result):
@@ -12,8 +12,8 @@ def _fails(result):
 
 
 def _robust(model, x, y, eps):
-    return pgd(model, x, y, eps, steps=10, clip_min=0.0, clip_max=1.0, seed=0,
-               progress=False).robust_accuracy
+    return evaluate_robustness(model, x, y, eps, clip_min=0.0, clip_max=1.0,
+                               seed=0).robust_accuracy
 
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,8 @@ def test_whole_batch_as_one_microbatch_is_ordinary_sgd_when_unclipped():
     plain.compile(optimizer=keras.optimizers.SGD(0.5), loss=LOSS)
     plain.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     private = _model(cell="gru")
-    dp_model = dp.make_private(private, 1e6, 0.0, num_microbatches=1, engine="general",
-                               sampling="shuffle")
+    dp_model = dp.make_private(private, l2_norm_clip=1e6, noise_multiplier=0.0,
+                               num_microbatches=1, engine="general", sampling="shuffle")
     dp_model.compile(optimizer=keras.optimizers.SGD(0.5), loss=LOSS)
     dp_model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     for got, expected in zip(private.get_weights(), plain.get_weights(), strict=True):
@@ -81,7 +81,7 @@ def test_a_dp_step_adds_noise_of_std_sigma_c_over_the_batch_size():
     after = {}
     for noise in (0.0, sigma):
         model = _model(seed=3, units=24)
-        dp_model = dp.make_private(model, clip, noise, seed=11)
+        dp_model = dp.make_private(model, l2_norm_clip=clip, noise_multiplier=noise, seed=11)
         dp_model.compile(optimizer=keras.optimizers.SGD(lr), loss=LOSS)
         dp_model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
         after[noise] = np.concatenate([w.ravel() for w in model.get_weights()])
@@ -115,7 +115,7 @@ def test_training_on_poisson_batches_handles_empty_batches_and_logs_epsilon():
     assert 0 in sizes and max(sizes) > 0
     model = _model()
     before = np.concatenate([w.ravel() for w in model.get_weights()])
-    dp_model = dp.make_private(model, 1.0, 1.1, seed=0)
+    dp_model = dp.make_private(model, l2_norm_clip=1.0, noise_multiplier=1.1, seed=0)
     dp_model.compile(optimizer=keras.optimizers.SGD(0.1), loss=LOSS)
     callback = dp.EpsilonCallback.from_batches(batches, noise_multiplier=1.1, delta=1e-3,
                                                verbose=False)
@@ -133,7 +133,7 @@ def test_fit_on_arrays_samples_fresh_poisson_batches_at_every_call():
     x, y = _digits_like(n=40, seed=3)
     weights = []
     for _ in range(2):
-        dp_model = dp.make_private(_model(), 1.0, 0.5, seed=9)
+        dp_model = dp.make_private(_model(), l2_norm_clip=1.0, noise_multiplier=0.5, seed=9)
         dp_model.compile(optimizer=keras.optimizers.SGD(0.1), loss=LOSS)
         dp_model.fit(x, y, batch_size=8, epochs=1, verbose=0)
         first = dp_model.batches
@@ -201,7 +201,8 @@ def test_one_step_equals_tensorflow_privacy_dp_keras_sgd():
                       loss=per_example_loss(from_logits=True))
     reference.train_on_batch(ids, y)
     ours = build()
-    dp_model = dp.make_private(ours, clip, 0.0, engine="fast", sampling="shuffle")
+    dp_model = dp.make_private(ours, l2_norm_clip=clip, noise_multiplier=0.0, engine="fast",
+                               sampling="shuffle")
     dp_model.compile(optimizer=keras.optimizers.SGD(lr), loss=LOSS)
     dp_model.train_on_batch(ids, y)  # divided by the number of units, 6, as TF Privacy does
     start = build().get_weights()
@@ -211,20 +212,23 @@ def test_one_step_equals_tensorflow_privacy_dp_keras_sgd():
         np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+def _private(model, clip=1.0, noise=1.0, **kwargs):
+    return dp.make_private(model, l2_norm_clip=clip, noise_multiplier=noise, **kwargs)
+
+
 @pytest.mark.parametrize("call, match", [
-    (lambda m: dp.make_private(m, 1.0, -0.1), "noise_multiplier"),
-    (lambda m: dp.make_private(m, 0.0, 1.0), "l2_norm_clip"),
-    (lambda m: dp.make_private(m, -2.0, 1.0), "l2_norm_clip"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, engine="ghost"), "engine"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, num_microbatches=0, sampling="shuffle"),
+    (lambda m: _private(m, noise=-0.1), "noise_multiplier"),
+    (lambda m: _private(m, clip=0.0), "l2_norm_clip"),
+    (lambda m: _private(m, clip=-2.0), "l2_norm_clip"),
+    (lambda m: _private(m, engine="ghost"), "engine"),
+    (lambda m: _private(m, num_microbatches=0, sampling="shuffle"), "num_microbatches"),
+    (lambda m: _private(m, num_microbatches=2), "num_microbatches"),
+    (lambda m: _private(m, num_microbatches=2, sampling="shuffle", expected_batch_size=4.0),
      "num_microbatches"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, num_microbatches=2), "num_microbatches"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, num_microbatches=2, sampling="shuffle",
-                               expected_batch_size=4.0), "num_microbatches"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, sampling="fixed"), "sampling"),
-    (lambda m: dp.make_private(m, 1.0, 1.0, expected_batch_size=0), "expected_batch_size"),
-    (lambda m: dp.make_private("model", 1.0, 1.0), "model"),
-    (lambda m: dp.make_private(m, 1.0, 1.0).compile(optimizer="sgd"), "loss"),
+    (lambda m: _private(m, sampling="fixed"), "sampling"),
+    (lambda m: _private(m, expected_batch_size=0), "expected_batch_size"),
+    (lambda m: _private("model"), "model"),
+    (lambda m: _private(m).compile(optimizer="sgd"), "loss"),
     (lambda m: dp.poisson_batches(np.zeros((4, 2)), np.zeros(4), 0.0), "sampling_rate"),
     (lambda m: dp.poisson_batches(np.zeros((4, 2)), np.zeros(4), 1.5), "sampling_rate"),
     (lambda m: dp.poisson_batches(np.zeros((4, 2)), np.zeros(4), -0.1), "sampling_rate"),
@@ -243,19 +247,26 @@ def test_bad_arguments_are_named(call, match):
         call(_model())
 
 
+@pytest.mark.parametrize("wrap", [dp.make_private, dp.DPModel])
+def test_clip_and_noise_passed_by_position_are_refused_by_name(wrap):
+    with pytest.raises(TypeError, match="l2_norm_clip and noise_multiplier as keyword"):
+        wrap(_model(), 1.0, 1.1)
+    assert wrap(_model(), l2_norm_clip=1.0, noise_multiplier=1.1).noise_multiplier == 1.1
+
+
 def test_the_fast_engine_refuses_an_unregistered_layer_by_name():
     inp = keras.Input((5, 3))
     h = keras.layers.LSTM(6)(keras.layers.Conv1D(3, 2, name="conv")(inp))
     model = keras.Model(inp, keras.layers.Dense(4)(h))
     with pytest.raises(ValueError, match="'conv'"):
-        dp.make_private(model, 1.0, 1.0, engine="fast")
+        dp.make_private(model, l2_norm_clip=1.0, noise_multiplier=1.0, engine="fast")
     with pytest.warns(UserWarning, match=r"'conv'.*cost [0-9.]+x a non-private"):
-        assert dp.make_private(model, 1.0, 1.0).engine == "general"
+        assert dp.make_private(model, l2_norm_clip=1.0, noise_multiplier=1.0).engine == "general"
 
 
 def test_sample_weights_are_refused():
     x, y = _digits_like()
-    dp_model = dp.make_private(_model(), 1.0, 1.0)
+    dp_model = dp.make_private(_model(), l2_norm_clip=1.0, noise_multiplier=1.0)
     dp_model.compile(optimizer="sgd", loss=LOSS)
     with pytest.raises(ValueError, match="sample_weight"):
         dp_model.fit(x, y, sample_weight=np.ones(len(y)), batch_size=4, verbose=0)
@@ -289,7 +300,7 @@ def test_noise_and_delta_must_be_named():
 
 def test_validation_split_with_poisson_batches_is_refused_with_the_alternative():
     x, y = _digits_like()
-    dp_model = dp.make_private(_model(), 1.0, 1.0)
+    dp_model = dp.make_private(_model(), l2_norm_clip=1.0, noise_multiplier=1.0)
     dp_model.compile(optimizer="sgd", loss=LOSS)
     with pytest.raises(ValueError, match="validation_split.*validation_data"):
         dp_model.fit(x, y, validation_split=0.25, batch_size=4, verbose=0)
@@ -298,7 +309,7 @@ def test_validation_split_with_poisson_batches_is_refused_with_the_alternative()
 def test_the_divisor_changes_between_fits_without_touching_keras_internals():
     """Poisson batches divide by the expected size, shuffled ones by the batch's count."""
     x, y = _digits_like(n=12)
-    dp_model = dp.make_private(_model(), 1.0, 0.0, seed=0)
+    dp_model = dp.make_private(_model(), l2_norm_clip=1.0, noise_multiplier=0.0, seed=0)
     dp_model.compile(optimizer="sgd", loss=LOSS)
     norms = tf.ones(5)
     dp_model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # Poisson: expected size 4

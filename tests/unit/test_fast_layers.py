@@ -142,7 +142,7 @@ def test_make_private_trains_the_users_keras_model_in_place_and_it_saves(tmp_pat
     before = [v.numpy().copy() for v in model.trainable_variables]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        dp = make_private(model, 1.0, 0.5, seed=3)
+        dp = make_private(model, l2_norm_clip=1.0, noise_multiplier=0.5, seed=3)
     assert dp.engine == "fast"
     dp.compile(optimizer=keras.optimizers.Adam(0.01), loss=LOSS)
     dp.fit(x, y, batch_size=16, epochs=1, verbose=0)

@@ -56,7 +56,7 @@ def overfit():
     is_member = np.arange(64) < 32
     target = _build_mlp()
     target.fit(x[is_member], y[is_member], epochs=12, batch_size=4, verbose=0)
-    shadows = train_shadow_models(_build_mlp, x, y, n_shadow=4, epochs=12, batch_size=4,
+    shadows = train_shadow_models(_build_mlp(), x, y, n_shadow=4, epochs=12, batch_size=4,
                                   seed=1, progress=False)
     return target, x, y, is_member, shadows
 
@@ -183,10 +183,25 @@ def test_shadow_models_are_deterministic_with_a_seed():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(12, 4, 3)).astype("float32")
     y = rng.integers(0, N_CLASSES, 12)
-    runs = [train_shadow_models(_build_mlp, x, y, 2, epochs=2, batch_size=4, seed=7,
-                                progress=False) for _ in range(2)]
+    template = _build_mlp()
+    runs = [train_shadow_models(template, x, y, 2, epochs=2, batch_size=4, seed=seed,
+                                progress=False) for seed in (7, 7, 8)]
     np.testing.assert_array_equal(runs[0].logits, runs[1].logits)
     np.testing.assert_array_equal(runs[0].keep, runs[1].keep)
+    assert not np.array_equal(runs[0].logits, runs[2].logits)
+
+
+def test_shadow_models_leave_global_random_streams_alone(assert_global_streams_untouched):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(12, 4, 3)).astype("float32")
+    y = rng.integers(0, N_CLASSES, 12)
+    template = _build_mlp()
+    before = [w.copy() for w in template.get_weights()]
+    shadows = assert_global_streams_untouched(
+        train_shadow_models, template, x, y, 2, epochs=2, batch_size=4, seed=3, progress=False)
+    assert shadows.n_shadow == 2
+    for w, w0 in zip(template.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, w0)  # the template is only copied
 
 
 def test_lira_scores_follow_the_gaussian_likelihood_ratio():
@@ -221,14 +236,13 @@ def test_lira_scores_reject_bad_inputs():
 def test_shadow_training_rejects_bad_inputs():
     x, y = np.zeros((6, 4, 3), "float32"), np.zeros(6, int)
     with pytest.raises(ValueError, match="n_shadow must be even"):
-        train_shadow_models(_build_mlp, x, y, 3, progress=False)
-    with pytest.raises(TypeError, match="build_model must be a callable"):
-        train_shadow_models(_build_mlp(), x, y, 2, progress=False)
+        train_shadow_models(_build_mlp(), x, y, 3, progress=False)
+    with pytest.raises(TypeError, match=r"build_model\(\) instead of build_model"):
+        train_shadow_models(_build_mlp, x, y, 2, progress=False)
     with pytest.raises(TypeError, match="compiled"):
-        train_shadow_models(lambda: sequence_classifier((4, 3), 2, units=2), x, y, 2,
-                            progress=False)
+        train_shadow_models(sequence_classifier((4, 3), 2, units=2), x, y, 2, progress=False)
     with pytest.raises(ValueError, match="mismatched lengths"):
-        train_shadow_models(_build_mlp, x, y[:5], 2, progress=False)
+        train_shadow_models(_build_mlp(), x, y[:5], 2, progress=False)
 
 
 def test_attacks_refuse_shadows_from_another_pool(overfit):
