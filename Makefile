@@ -71,13 +71,15 @@ check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)
 
 # The stages are independent processes (each notebook run keeps about one core busy: Python
-# overhead dominates these small models), so `make test` runs them JOBS at a time, longest
-# first; JOBS defaults to the number of cores. Each stage's output is printed when it ends.
+# overhead dominates these small models), so `make test` runs them JOBS at a time (JOBS
+# defaults to the number of cores); a stage starts when its environment is ready and a slot is
+# free. Each stage's output is printed when it ends.
+# --keep-going: a failing stage does not stop the others, so one run reports every failure.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current
 
 test:
-	$(MAKE) -j$(JOBS) --output-sync=target $(STAGES)
+	$(MAKE) -j$(JOBS) --keep-going --output-sync=target $(STAGES)
 	@echo "make test: all stages passed"
 
 lint: $(VENV)/.installed

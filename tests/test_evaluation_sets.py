@@ -112,13 +112,6 @@ KNOWN_PREFIX_USES = {
     # the initial-loss probe on the first 256 test digits
     ("52_dp_practice", "x_test[:256]"),
     ("52_dp_practice", "y_test[:256]"),
-    # JapaneseVowels is sorted by speaker: PGD on speakers 1-5, secure inference on speaker 1
-    ("62_capstone", "vowels.x_test[:n_eval]"),
-    ("62_capstone", "vowels.y_test[:n_eval]"),
-    ("62_capstone", 'vowels.mask("test")[:n_eval]'),
-    ("62_capstone", "vowels.x_test[:n_mpc]"),
-    ("62_capstone", "vowels.y_test[:n_mpc]"),
-    ("62_capstone", "vowels.lengths_test[:n_mpc]"),
 }
 
 

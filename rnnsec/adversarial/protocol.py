@@ -154,7 +154,8 @@ def evaluate_robustness(model, x, y, epsilon: float, *, norm: str = "inf", steps
     Returns:
         A :class:`RobustnessReport`.
 
-    Carlini et al. 2019; Croce & Hein 2020; Madry et al. 2018 (PGD).
+    Carlini et al. 2019; Croce & Hein 2020; Madry et al. 2018 (PGD). Chapter 5.1 scores
+    every model with it.
     """
     check_number("epsilon", epsilon, low=0)
     check_norm(norm)

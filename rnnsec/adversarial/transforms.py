@@ -101,7 +101,8 @@ class PGD(InputTransform):
         epsilon: ball radius (>= 0) in ``norm``, in input units.
         steps: gradient steps (>= 1).
         norm: ``"inf"`` or ``"2"``.
-        step_size: step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
+        step_size: step (> 0); default ``2.5 * epsilon / steps`` (a common default; Madry et
+            al. use fixed steps).
         random_start, clip_min, clip_max, mask_value, seed: as :class:`InputTransform`.
 
     Returns (when called as ``PGD(...)(model, x, y)``):

@@ -101,7 +101,8 @@ def pgd(model, x, y, epsilon: float, *, norm: str = "inf", targeted: bool = Fals
         clip_min, clip_max: valid input range (None = unbounded).
         mask: ``[B, T]``, 1 = real step, 0 = padding (never changed); None = all real.
         steps: gradient steps per restart (>= 1).
-        step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (Madry et al.).
+        step_size: size of each step (> 0); default ``2.5 * epsilon / steps`` (a common
+            default; Madry et al. use fixed steps).
         random_start: start from a uniformly random point of the ball instead of ``x``.
         restarts: number of random restarts (>= 1; > 1 needs ``random_start``).
         loss: the objective: ``"ce"`` (cross-entropy), ``"margin"`` (the Carlini-Wagner

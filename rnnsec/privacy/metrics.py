@@ -217,9 +217,12 @@ def membership_advantage(scores, is_member) -> float:
         Advantage in [0, 1] (0 at the trivial thresholds; 1 for perfect separation).
 
     Yeom, Giacomelli, Fredrikson, Jha 2018, "Privacy risk in machine learning", Definition 4.
-    Chapter 6.2 (the advantage under shuffled membership labels).
+    Used by :func:`evaluate_attack` (the ``advantage`` of every attack's result).
     """
-    roc = roc_curve(scores, is_member)
+    return _advantage(roc_curve(scores, is_member))
+
+
+def _advantage(roc: RocResult) -> float:
     return float(np.max(roc.tpr - roc.fpr))
 
 
@@ -248,5 +251,5 @@ def evaluate_attack(scores, is_member, fprs: Sequence[float] = DEFAULT_FPRS,
     roc = roc_curve(s, m)
     return MembershipAttackResult(
         name=name, n_members=int(m.sum()), n_nonmembers=int((~m).sum()), auc=roc.auc,
-        advantage=float(np.max(roc.tpr - roc.fpr)),
+        advantage=_advantage(roc),
         tpr_at_fpr=tuple((float(f), _tpr_at(roc, f)) for f in fprs), roc=roc)

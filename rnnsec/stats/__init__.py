@@ -6,12 +6,12 @@ evaluation: when a confidence interval of the *difference* lies on one side of t
 bound. Otherwise two stacks (or two seeds) that differ in the last bits of their arithmetic can
 flip the comparison, and the prose would call noise a finding.
 
-- :mod:`rnnsec.stats.intervals`: :class:`Interval` (``str(iv)`` prints ``0.543 [0.512,
+- ``rnnsec.stats.intervals``: :class:`Interval` (``str(iv)`` prints ``0.543 [0.512,
   0.574]``) and the intervals of proportions (Wilson, Clopper-Pearson), differences of
   proportions (Newcombe), AUCs (DeLong), means (t, Welch) and the bootstrap.
-- :mod:`rnnsec.stats.null`: the distribution of a statistic when the labels carry no
+- ``rnnsec.stats.null``: the distribution of a statistic when the labels carry no
   information (shuffled labels), and its upper quantile: a result is a finding only above it.
-- :mod:`rnnsec.stats.repeats`: one experiment run with several seeds, the mean and t interval
+- ``rnnsec.stats.repeats``: one experiment run with several seeds, the mean and t interval
   of each quantity, and the paired difference of two quantities.
 
 Pure NumPy/SciPy. Chapter 2.3 reports each of its comparisons with these intervals and asserts
