@@ -5,9 +5,9 @@ positive for every other class ``j`` over the whole perturbation set: no input i
 found by any attack, can change the prediction. Certified accuracy is therefore a lower bound
 on robust accuracy, and an attack's robust accuracy an upper bound.
 
-``method="ibp"``: interval bounds (Gowal et al. 2019), every cell. ``method="linear"``:
+``method="ibp"``: interval bounds (Gowal et al. 2018), every cell. ``method="linear"``:
 back-substituted linear bounds (Zhang et al. 2018; Ko et al. 2019; Du et al. 2021) for
-SimpleRNN and LSTM, never looser than IBP on the same input.
+SimpleRNN and LSTM, never looser than IBP on the same input. Chapter 4.3.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def logit_bounds(model, x, epsilon, *, method: str = "linear", clip_min: float |
     Returns:
         ``(lower, upper)``, each ``[N, C]`` (float64).
 
-    Gowal et al. 2019 (IBP); Zhang et al. 2018, Ko et al. 2019 (linear bounds).
+    Gowal et al. 2018 (IBP); Zhang et al. 2018, Ko et al. 2019 (linear bounds). Chapter 4.3.
     """
     net, box = _prepare(model, x, epsilon, method, clip_min, clip_max, k, batch_size)
 
@@ -183,8 +183,8 @@ def certify(model, x, y, epsilon, *, method: str = "linear", clip_min: float | N
     Returns:
         :class:`CertificationResult`.
 
-    Gowal et al. 2019 (IBP); Zhang et al. 2018 (CROWN), Ko et al. 2019 (POPQORN), Du et al.
-    2021 (Cert-RNN) for the linear bounds.
+    Gowal et al. 2018 (IBP); Zhang et al. 2018 (CROWN), Ko et al. 2019 (POPQORN), Du et al.
+    2021 (Cert-RNN) for the linear bounds. Chapter 4.3.
     """
     start = time.perf_counter()
     margins = margin_bounds(model, x, y, epsilon, method=method, clip_min=clip_min,

@@ -6,7 +6,7 @@ they map the ends; a product of two intervals takes the extreme of its corners. 
 step keeps the previous state (Keras's rule), so the interval is carried over it.
 
 IBP is cheap (about two forward passes) and differentiable, which is why certified training
-uses it (Gowal et al. 2019), but it forgets that the same input drives every step (the
+uses it (Gowal et al. 2018), but it forgets that the same input drives every step (the
 dependency problem): its bounds widen with every step of the recurrence.
 """
 
@@ -127,7 +127,7 @@ def margin_lower_ibp(weights: dict, h_lo, h_hi, y):
     """Lower bounds of ``logit_y - logit_j`` ``[B, C]`` (0 at ``j = y``) from ``[h_lo, h_hi]``.
 
     Uses the difference rows ``V[:, y] - V[:, j]`` directly, which is tighter than subtracting
-    the logits' intervals (Gowal et al. 2019).
+    the logits' intervals (Gowal et al. 2018).
     """
     V, c = weights["V"], weights["c"]  # [H, C], [C]
     spec = tf.gather(tf.transpose(V), y)[:, None, :] - tf.transpose(V)[None]  # [B, C, H]

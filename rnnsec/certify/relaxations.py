@@ -15,7 +15,7 @@ McCormick's planes bound ``p * q`` linearly in ``(p, q)`` over a box; replacing 
 ``q`` by their own lines (the upper or lower one by the sign of its coefficient) gives planes
 in the pre-activations. POPQORN (Ko et al. 2019) and Cert-RNN (Du et al. 2021) fit the planes
 to ``sigma(x) tanh(y)`` directly, which is tighter; this composition is the one auto_LiRPA
-uses for products and is sound by construction.
+uses for products and is sound by construction. Chapter 4.3 derives both.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def activation_bounds(kind: str, lo, hi) -> Line:
         ``(a_lo, b_lo, a_hi, b_hi)``, each shaped like ``lo``.
 
     Zhang et al. 2018 (CROWN: adaptive linear bounds of general activations); Ko et al. 2019.
+    Chapter 4.3.
     """
     if kind not in _FUNCTIONS:
         raise ValueError(f"kind must be 'tanh' or 'sigmoid', got {kind!r}")

@@ -1,6 +1,6 @@
 """Certified training with interval bounds (IBP) through ``AdversarialTrainer.fit``.
 
-The loss of Gowal et al. 2019 mixes the clean cross-entropy with the cross-entropy of the
+The loss of Gowal et al. 2018 mixes the clean cross-entropy with the cross-entropy of the
 *worst-case logits* that IBP certifies over the box of radius ``epsilon``:
 ``kappa * CE(z(x), y) + (1 - kappa) * CE(z_worst, y)``, where ``z_worst_j`` is the upper bound
 of ``logit_j - logit_y`` (and 0 for ``j = y``). Minimising it pushes the certified margins
@@ -19,6 +19,8 @@ Use it like the adversarial-training methods::
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                     metrics=["accuracy"])
     trainer.fit(x, y, epochs=20)   # logs the clean loss and the IBP loss (ibp_loss)
+
+Taught in Chapter 4.3.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ __all__ = ["IBPTraining"]
 
 
 class IBPTraining(TrainingMethod):
-    """Interval-bound certified training (Gowal et al. 2019) as a training method.
+    """Interval-bound certified training (Gowal et al. 2018) as a training method.
 
     Args:
         epsilon: final L-inf radius (>= 0) of the training box, in input units.
@@ -50,6 +52,7 @@ class IBPTraining(TrainingMethod):
     Padding (from the model's ``Masking`` layer) is never perturbed. The model must be
     ``[Masking] -> SimpleRNN/GRU/LSTM -> Dense`` (see ``rnnsec.certify.read_network``).
     The logs add ``ibp_loss``, the cross-entropy of the worst-case logits at the current radius.
+    Chapter 4.3.
     """
 
     extra_metric = "ibp_loss"

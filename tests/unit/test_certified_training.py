@@ -1,4 +1,4 @@
-"""IBP certified training through AdversarialTrainer.fit (Gowal et al. 2019)."""
+"""IBP certified training through AdversarialTrainer.fit (Gowal et al. 2018)."""
 
 import numpy as np
 import pytest
