@@ -2,7 +2,7 @@
 
 A bound on ``spec . h_T`` (a logit, or a margin ``logit_y - logit_j``) is written as a linear
 function of the inputs by *back-substitution*: walk back through the steps, replacing each
-nonlinearity by the line or plane of :mod:`rnnsec.certify.relaxations` that keeps the bound
+nonlinearity by the line or plane of ``rnnsec.certify.relaxations`` that keeps the bound
 valid (the lower line where the coefficient is positive, the upper one where it is negative),
 and each affine map ``z_s = x_s W + h_{s-1} U + b`` by its weights. What is left,
 ``sum_s Lambda_s . x_s + const``, is minimised over the input box in closed form:
