@@ -16,7 +16,8 @@
 - The DP link (``rnnsec.poisoning.bounds``): ``group_privacy_bound`` and
   ``poisoning_success_bound`` (Ma, Zhu & Hsu 2019).
 
-Evasion attacks, which change test inputs only, are in :mod:`rnnsec.adversarial`.
+Evasion attacks, which change test inputs only, are in :mod:`rnnsec.adversarial`. Taught in
+Chapter 2.4.
 """
 
 from rnnsec.poisoning.bounds import group_privacy_bound, poisoning_success_bound

@@ -20,7 +20,7 @@ The neighbouring relation matters: DP-SGD's accountant (Poisson sampling) counts
 removing one record, and poisoning an example in place removes one record and adds another,
 so ``n`` in-place poisoned examples are a group of ``k = 2 n`` (:func:`poisoning_success_bound`).
 The bound grows like ``e^(k eps)``: it says something only when ``k eps`` is about 1 or less,
-that is for a handful of poisoned records under a strong privacy guarantee.
+that is for a handful of poisoned records under a strong privacy guarantee (Chapter 2.4).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def poisoning_success_bound(p_clean: float, *, n_poison: int, epsilon: float, de
             :func:`~rnnsec.poisoning.poison_dataset`) or was added (``k = n_poison``).
 
     Returns:
-        :func:`group_privacy_bound` with that ``k``. Ma, Zhu & Hsu 2019.
+        :func:`group_privacy_bound` with that ``k``. Ma, Zhu & Hsu 2019; Chapter 2.4.
     """
     check_number("n_poison", n_poison, low=0, integer=True)
     if not isinstance(in_place, bool):

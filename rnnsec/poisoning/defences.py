@@ -13,7 +13,7 @@ defences look for that separation, class by class, in the training set:
   cluster when it holds less than ``size_threshold`` of the class.
 
 :func:`detection_report` states how well a defence did against known poison: detection TPR
-(poison flagged) and FPR (clean examples flagged), each with a Wilson interval.
+(poison flagged) and FPR (clean examples flagged), each with a Wilson interval. Chapter 2.4.
 """
 
 from __future__ import annotations

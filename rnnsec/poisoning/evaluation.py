@@ -11,7 +11,7 @@ A backdoor attack has two goals at once, so it is measured twice on held-out dat
 
 Both are proportions, reported with Wilson intervals (``rnnsec.stats.proportion_interval``).
 The same ASR measured on a model trained without poison is the attack's baseline: what the
-trigger does to a model that never saw it.
+trigger does to a model that never saw it. Chapter 2.4.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def evaluate_backdoor(model, x, y, *, trigger, target: int, lengths=None, seed=0
     Returns:
         :class:`BackdoorReport` with Wilson intervals.
 
-    Gu et al. 2017 (BadNets); Chen et al. 2021 (BadNL).
+    Gu et al. 2017 (BadNets); Chen et al. 2021 (BadNL). Chapter 2.4.
     """
     if not isinstance(trigger, (SequenceTrigger, TokenTrigger)):
         raise TypeError("trigger must be a SequenceTrigger or a TokenTrigger, got "

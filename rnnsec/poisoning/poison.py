@@ -10,7 +10,7 @@
   source class to one target class.
 
 Examples are modified in place: the training set keeps its size ``N`` and the poisoning rate is
-``n_poison / N`` exactly, with ``n_poison = round(rate * N)``. Pure NumPy.
+``n_poison / N`` exactly, with ``n_poison = round(rate * N)``. Pure NumPy. Chapter 2.4.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ insert a sentence into an LSTM's input; Chen et al. 2021, BadNL, rare words and 
 
 Both triggers respect padding: a trigger is placed inside the real steps of each sequence
 (``lengths``), padded steps stay exactly as they were, and the position is drawn from an explicit
-``seed``. Pure NumPy.
+``seed``. Pure NumPy. Chapter 2.4.
 """
 
 from __future__ import annotations
