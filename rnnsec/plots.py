@@ -1113,3 +1113,44 @@ def defence_panels(rows: dict, metrics, *, labels: dict | None = None,
     if title:
         fig.suptitle(title)
     return fig
+
+
+def rates_with_intervals(series: dict, *, xlabel: str, ylabel: str, title: str,
+                         logx: bool = False, ax=None):
+    """Proportions (y) with their confidence intervals against a setting (x), one line per
+    series: e.g. a backdoor's attack success rate against the poisoning rate.
+
+    Args:
+        series: label -> ``(x values, intervals)``, the intervals ``rnnsec.stats.Interval``
+            objects of proportions in [0, 1], one per x value.
+        xlabel, ylabel, title: axis labels (with units) and figure title.
+        logx: a symmetric-log x axis (linear near 0, for rates that include 0).
+        ax: axes to draw on, or None for a new figure.
+
+    Returns:
+        The figure; each point has an error bar from ``low`` to ``high``. Chapter 2.4.
+    """
+    from rnnsec.stats import Interval
+
+    _check_mapping("series", series)
+    fig, ax = _axes(ax, figsize=(6, 3.8))
+    for i, (name, pair) in enumerate(series.items()):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"series[{name!r}] must be a pair (x values, intervals)")
+        xs = as_float_array(f"series[{name!r}] x values", pair[0], ndim=1)
+        intervals = list(pair[1])
+        if not all(isinstance(iv, Interval) for iv in intervals):
+            raise TypeError(f"series[{name!r}] intervals must be rnnsec.stats.Interval objects")
+        check_same_length(x=xs, intervals=intervals)
+        est = np.array([iv.estimate for iv in intervals])
+        err = np.array([[iv.estimate - iv.low for iv in intervals],
+                        [iv.high - iv.estimate for iv in intervals]])
+        err = np.maximum(err, 0.0)  # Wilson ends at 0 or 1 can miss the estimate by rounding
+        ax.errorbar(xs, est, yerr=err, color=PALETTE[i % 8], marker=MARKERS[i % 8],
+                    ls=_LINESTYLES[i % 4], capsize=3, label=name)
+    if logx:
+        ax.set_xscale("symlog", linthresh=0.01)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-0.02, 1.02))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

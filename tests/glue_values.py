@@ -56,6 +56,10 @@ TIMING = {
         "plain_ms": "CPU milliseconds of plaintext NumPy inference",
         "slowdown": "CPU time ratio, secure / plaintext",
     },
+    "43_certified": {
+        "linear_seconds": "wall-clock seconds of the linear bounds, all models and radii",
+        "protocol_seconds": "wall-clock seconds of the attack protocol, all models and radii",
+    },
     "51_adversarial_practice": {
         "hw_time_ratio": "CPU time ratio, hand-written adversarial training / standard",
         "lib_time_ratio": "CPU time ratio, rnnsec adversarial training / standard",

@@ -40,6 +40,7 @@ EXPECTED_ORDER = {
     "load_rotten_tomatoes": {"label": "clustered", "movie": "sorted"},
     "load_rotten_tomatoes_texts": None,  # all snippets, no split
     "load_shakespeare": None,            # a text, no split
+    "load_sentiment_lexicon": None,      # a word list, no split
 }
 
 
@@ -97,24 +98,9 @@ _EVAL_STOP = re.compile(r"(?<![\w.])(?P<expr>[\w.]+(?:\([^()]*\))?"
                         r"\[\s*(?:0\s*)?:\s*(?:n_eval|n_mpc|n_test|n_attack)\w*\s*\])")
 
 #: Prefixes of evaluation splits that chapters still take, (chapter, expression) with spaces
-#: removed. Each is a finding of issue 11 waiting for its chapter to draw
-#: ``rnnsec.data.stratified_subset`` instead; remove a pair when it is fixed.
-KNOWN_PREFIX_USES = {
-    # PGD on the first 200 non-members; the exercise's PGD and membership candidates
-    ("23_robustness_and_security", "x_out[:profile.attack_examples]"),
-    ("23_robustness_and_security", "y_out[:profile.attack_examples]"),
-    ("23_robustness_and_security", "x_in[:n_eval]"),
-    ("23_robustness_and_security", "y_in[:n_eval]"),
-    ("23_robustness_and_security", "x_out[:n_eval]"),
-    ("23_robustness_and_security", "y_out[:n_eval]"),
-    ("23_robustness_and_security", "xs[:n_eval]"),
-    ("23_robustness_and_security", "ys[:n_eval]"),
-    # the evaluation set is the first n test digits; SimBA and exercise 3.1-3 on its first 100
-    ("31_adversarial_training", "digits.x_test[:n]"),
-    ("31_adversarial_training", "digits.y_test[:n]"),
-    ("31_adversarial_training", "x_eval[:100]"),
-    ("31_adversarial_training", "y_eval[:100]"),
-}
+#: removed. Empty since every chapter draws ``rnnsec.data.stratified_subset`` (issue 11); it
+#: must stay empty.
+KNOWN_PREFIX_USES: set[tuple[str, str]] = set()
 
 
 def prefix_uses(source: str) -> set[str]:

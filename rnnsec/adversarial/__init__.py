@@ -3,9 +3,11 @@
 - White-box attacks on continuous sequences: ``fgsm``, ``pgd`` (Chapter 2.1), and ``apgd``
   (Croce & Hein 2020's auto-PGD with the CE or DLR loss).
 - White-box attacks on text: ``embedding_fgm``, ``embedding_pgd`` (embedding space, Miyato et
-  al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1).
+  al. 2017) and ``word_substitution`` (gradient-guided word swaps) (Chapter 2.1);
+  ``same_class_candidates`` keeps only the swaps that keep a word's sentiment class.
 - Black-box attacks, every query counted: ``simba``, ``greedy_word_substitution``,
-  ``transfer_attack`` (Chapter 2.1).
+  ``transfer_attack`` (Chapter 2.1); ``square_attack`` (Andriushchenko et al. 2020), the
+  gradient-free check of white-box evaluations (Chapter 3.1).
 - Evaluation: ``robust_accuracy``, ``robustness_curve``, ``sanity_checks`` (Chapter 2.1);
   the book's robust-accuracy protocol ``evaluate_robustness`` (PGD with restarts on the CE and
   margin losses, APGD-CE and APGD-DLR, per-example worst case) -> ``RobustnessReport``.
@@ -31,6 +33,7 @@ from rnnsec.adversarial.blackbox import (
     simba,
     transfer_attack,
 )
+from rnnsec.adversarial.constraints import same_class_candidates
 from rnnsec.adversarial.evaluation import (
     ATTACKS,
     RobustnessCurve,
@@ -44,6 +47,7 @@ from rnnsec.adversarial.evaluation import (
 from rnnsec.adversarial.methods import TRADES, EmbeddingAT, EmbeddingVAT, Free, TrainingMethod
 from rnnsec.adversarial.protocol import RobustnessReport, evaluate_robustness
 from rnnsec.adversarial.results import AttackResult
+from rnnsec.adversarial.square import square_attack
 from rnnsec.adversarial.text import (
     TextModelParts,
     embedding_fgm,
@@ -57,8 +61,9 @@ from rnnsec.adversarial.transforms import FGSMRS, PGD, InputTransform
 from rnnsec.adversarial.whitebox import fgsm, pgd
 
 __all__ = [
-    "AttackResult", "fgsm", "pgd", "apgd", "apgd_checkpoints",
+    "AttackResult", "fgsm", "pgd", "apgd", "apgd_checkpoints", "square_attack",
     "embedding_fgm", "embedding_pgd", "word_substitution", "nearest_neighbors",
+    "same_class_candidates",
     "split_text_model", "TextModelParts",
     "simba", "greedy_word_substitution", "transfer_attack", "SubstituteTraining",
     "TransferResult",

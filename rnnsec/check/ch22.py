@@ -86,11 +86,15 @@ def _extrapolated(answer, *, exact_exposures, model, vocab, canaries) -> str:
     return "Exact and extrapolated agree in the bulk and part ways in the far tail."
 
 
-@register("2.2-4", topic="members flagged by LiRA and by the loss threshold at 10% FPR")
+@register("2.2-4", topic="members flagged by LiRA and by the loss threshold at 10% FPR, "
+                          "and the overlap independent attacks would give")
 def _flagged(answer, *, lira, loss) -> str:
-    require(isinstance(answer, Mapping) and set(answer) == {"lira", "loss", "both"},
-            'give a dict {"lira": count, "loss": count, "both": count}')
-    require(all(isinstance(v, (int, np.integer)) and v >= 0 for v in answer.values()),
+    keys = {"lira", "loss", "both", "independent"}
+    require(isinstance(answer, Mapping) and set(answer) == keys,
+            'give a dict {"lira": count, "loss": count, "both": count, "independent": '
+            'expected overlap}')
+    require(all(isinstance(answer[k], (int, np.integer)) and answer[k] >= 0
+                for k in ("lira", "loss", "both")),
             "the counts must be non-negative integers")
 
     def flagged(out) -> set:
@@ -109,4 +113,12 @@ def _flagged(answer, *, lira, loss) -> str:
         require(abs(int(answer[key]) - right) <= tol,
                 f"answer[{key!r}] is off: set each threshold at the 90% quantile of that "
                 "attack's scores on the non-members (higher score = member)")
-    return "The two attacks flag partly different members."
+    expected = answer["lira"] * answer["loss"] / n_members
+    require(isinstance(answer["independent"], (int, float, np.integer, np.floating))
+            and not isinstance(answer["independent"], bool)
+            and abs(float(answer["independent"]) - expected) < 0.5,
+            "answer['independent'] is off: two attacks that flag lira and loss of the "
+            f"{n_members} members independently share lira * loss / {n_members} of them on "
+            "average (divide by the members, not by all candidates)")
+    return ("Compare the overlap with the independent one, and each count with its null, "
+            "before calling the flagged members different.")

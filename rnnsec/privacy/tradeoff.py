@@ -17,7 +17,7 @@ FPR, its advantage ``max(TPR - FPR)`` and its AUC are bounded by the curve these
 A measured attack result far below its ceiling is what a DP guarantee predicts, not evidence
 that the guarantee is loose: the ceiling holds for the worst record and the strongest attack,
 and a single run's attack sees an average record. Chapters put the ceiling beside every
-attack on a DP model.
+attack on a DP model (Chapters 2.3, 6.1 and 6.2).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def dp_tpr_ceiling(fpr, *, epsilon: float, delta: float):
     mechanism: ``min(1, e^eps fpr + delta, 1 - e^-eps (1 - delta - fpr))``.
 
     ``fpr`` is a number or an array of numbers in [0, 1]; returns the same shape (a float for a
-    number). Kairouz, Oh & Viswanath 2015, Theorem 2.1.
+    number). Kairouz, Oh & Viswanath 2015, Theorem 2.1. Chapters 2.3 and 6.1.
     """
     epsilon, delta = _check_budget(epsilon, delta)
     arr = as_float_array("fpr", fpr)
@@ -62,7 +62,7 @@ def dp_advantage_ceiling(*, epsilon: float, delta: float) -> float:
     """Largest membership advantage ``max(TPR - FPR)`` against an (eps, delta)-DP mechanism.
 
     ``(e^eps - 1)(1 - delta) / (e^eps + 1) + delta``: 0 at (0, 0), below 1 for every finite
-    epsilon when delta < 1 (Kairouz, Oh & Viswanath 2015).
+    epsilon when delta < 1 (Kairouz, Oh & Viswanath 2015). Chapters 2.3 and 6.1.
     """
     epsilon, delta = _check_budget(epsilon, delta)
     return (math.exp(epsilon) - 1.0) * _crossing(epsilon, delta) + delta
@@ -73,7 +73,7 @@ def dp_auc_ceiling(*, epsilon: float, delta: float) -> float:
 
     The area under :func:`dp_tpr_ceiling`, piecewise linear: ``e^eps x + delta`` up to the
     crossing ``x*``, then ``1 - e^-eps (1 - delta - x)`` up to ``1 - delta``, then 1. Equals 0.5
-    at (0, 0).
+    at (0, 0). Chapters 2.3 and 6.1.
     """
     epsilon, delta = _check_budget(epsilon, delta)
     x = _crossing(epsilon, delta)

@@ -82,13 +82,19 @@ def test_flagged_members():
         return set(np.flatnonzero(out.is_member & (out.scores > threshold)))
 
     a, b = flagged(lira), flagged(loss)
-    good = {"lira": len(a), "loss": len(b), "both": len(a & b)}
+    independent = len(a) * len(b) / 100
+    good = {"lira": len(a), "loss": len(b), "both": len(a & b), "independent": independent}
     assert check.exercise("2.2-4", good, lira=lira, loss=loss).passed is True
     everyone = {"lira": int(np.sum(lira.scores > np.quantile(lira.scores, 0.9))),
                 "loss": int(np.sum(loss.scores > np.quantile(loss.scores, 0.9))),
-                "both": len(a & b)}  # thresholds over all candidates, not the non-members
-    wrong = [{"lira": len(b), "loss": len(a), "both": len(a | b)},
-             {"lira": len(a) + 10, "loss": len(b), "both": len(a & b)}]
+                "both": len(a & b), "independent": independent}  # thresholds over everyone
+    wrong = [{"lira": len(b), "loss": len(a), "both": len(a | b), "independent": independent},
+             {"lira": len(a) + 10, "loss": len(b), "both": len(a & b),
+              "independent": independent},
+             # the expected overlap divided by all 200 candidates instead of the 100 members
+             {"lira": len(a), "loss": len(b), "both": len(a & b),
+              "independent": len(a) * len(b) / 200},
+             {"lira": len(a), "loss": len(b), "both": len(a & b)}]          # no expected overlap
     for answer in wrong + ([everyone] if everyone != good else []):
         assert _fails(check.exercise("2.2-4", answer, lira=lira, loss=loss))
 
