@@ -110,3 +110,10 @@ def test_a_malformed_address_is_refused(tmp_path):
         assert "repository.url" in str(error)
     else:
         raise AssertionError("no ValueError")
+
+
+def test_a_long_list_of_data_packages_stays_within_the_line_limit():
+    packages = [f"package-number-{i}==1.0.0" for i in range(6)]
+    text = "data = [" + setup_cell._data_items(packages) + "]"
+    assert all(len("        " + line) <= 100 for line in text.splitlines())
+    assert eval(text.split("=", 1)[1].strip()) == packages

@@ -90,9 +90,18 @@ def data_packages(root: pathlib.Path = ROOT) -> list[str]:
     return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
 
 
+def _data_items(packages: list[str]) -> str:
+    """The data packages as the items of ``data = [...]``: one line if it fits in 100
+    characters (ruff's limit for chapter code), else one package a line."""
+    items = ", ".join(f'"{p}"' for p in packages)
+    if len(f"        data = [{items}]") <= 100:
+        return items
+    return "\n" + "".join(f'            "{p}",\n' for p in packages) + "        "
+
+
 def render(root: pathlib.Path = ROOT) -> str:
     """The setup cell's source."""
-    data = ", ".join(f'"{p}"' for p in data_packages(root))
+    data = _data_items(data_packages(root))
     return TEMPLATE.format(override=OVERRIDE, requirement=requirement(root), data=data)
 
 
