@@ -20,6 +20,7 @@ export MPLBACKEND := Agg
 # In notebooks run by make, a self-check that fails raises (an instructor notebook whose
 # solution stops passing its own check fails its test).
 STRICT := RNNSEC_STRICT_CHECKS=1
+INLINE := module://matplotlib_inline.backend_inline
 EDITIONS := _build/editions
 COLAB := _build/colab
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
@@ -198,9 +199,12 @@ determinism-current: $(VENV_CUR)/.installed nb-current test-student
 	    GLUE_REFERENCE_IS_PREFIX=1 $(VENV_CUR)/bin/python $(DETERMINISM)
 
 # Re-execute the notebooks in place (pinned stack) so their stored outputs are fresh.
+# The kernel draws with the inline backend (not the Agg exported above), so that the stored
+# notebooks keep their figures for the book; tests/notebook_checks.py fails without them.
 execute: $(VENV)/.installed
 	for nb in $(or $(NB),$(NOTEBOOKS)); do \
-	  $(STRICT) $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; done
+	  $(STRICT) MPLBACKEND=$(INLINE) $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" \
+	    || exit 1; done
 
 bench: $(VENV)/.installed
 	for b in $(filter-out benchmarks/opacus_baseline.py,$(wildcard benchmarks/*.py)); do \

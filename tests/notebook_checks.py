@@ -1,7 +1,8 @@
 """Structural checks of the committed notebooks (run by `make book` and by pytest).
 
 A chapter must: import rnnsec; start with the hidden Colab-aware setup cell; be stored with its
-outputs, executed top to bottom in one run, with no error outputs; call rnnsec.set_seed; and
+outputs (a cell that draws keeps its figure), executed top to bottom in one run, with no
+error outputs; call rnnsec.set_seed; and
 assert its key claims in at least one hidden (``remove-cell``) cell. The reader's apparatus:
 learning objectives and a threat-model box, a summary, at least three exercises each with a
 solution, at least two self-checks (``check.exercise``), and at least one link to the
@@ -44,12 +45,25 @@ def problems(path: Path) -> list[str]:
         if any(o.get("output_type") == "error" for o in c.get("outputs", [])):
             out.append(f"{path.name}: a stored output is an error")
             break
+    for c, s in zip(code, sources, strict=True):
+        if _draws(s) and not any(any(k.startswith("image/") for k in o.get("data", {}))
+                                 for o in c.get("outputs", [])):
+            first_line = s.strip().splitlines()[0]
+            out.append(f"{path.name}: a cell that draws a figure stored no image "
+                       f"({first_line[:60]!r}); execute with the inline backend (make execute)")
+            break
     hidden_asserts = [s for c, s in zip(code, sources, strict=True)
                       if "remove-cell" in c.get("metadata", {}).get("tags", []) and
                       "assert " in s]
     if not hidden_asserts:
         out.append(f"{path.name}: no hidden (remove-cell) cell asserts the chapter's claims")
     return out + apparatus_problems(path.name, cells)
+
+
+def _draws(source: str) -> bool:
+    """True when a cell calls rnnsec.plots or pyplot outside comments (it shows a figure)."""
+    code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    return "plots." in code or "plt." in code
 
 
 def apparatus_problems(name: str, cells: list) -> list[str]:
