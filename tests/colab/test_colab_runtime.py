@@ -1,9 +1,9 @@
 """Colab, imitated: the setup cell and one chapter in a fresh environment shaped like Colab's.
 
-Run by ``make test-colab`` (part of ``make test``) on the current stack, which is Colab's
-(Python 3.13, requirements/colab.txt). A fresh venv stands for a new Colab runtime:
+Run by ``make test-colab`` (part of ``make test``) in ``.venv-colab``, Colab's stack (Python
+3.13, requirements/colab.txt). A fresh venv stands for a new Colab runtime:
 
-- its preinstalled packages are the current stack's (TensorFlow, Keras, numpy, ... at Colab's
+- its preinstalled packages are that stack's (TensorFlow, Keras, numpy, ... at Colab's
   versions), seen through a ``.pth`` file, without rnnsec;
 - ``google.colab`` is a stand-in module (imported at kernel start, as in Colab);
 - ``RNNSEC_INSTALL`` points at a wheel built from this checkout (``COLAB_WHEEL``), so the
