@@ -1116,7 +1116,7 @@ def defence_panels(rows: dict, metrics, *, labels: dict | None = None,
 
 
 def rates_with_intervals(series: dict, *, xlabel: str, ylabel: str, title: str,
-                         logx: bool = False, ax=None):
+                         logx: bool = False, lines: dict | None = None, ax=None):
     """Proportions (y) with their confidence intervals against a setting (x), one line per
     series: e.g. a backdoor's attack success rate against the poisoning rate.
 
@@ -1125,6 +1125,8 @@ def rates_with_intervals(series: dict, *, xlabel: str, ylabel: str, title: str,
             objects of proportions in [0, 1], one per x value.
         xlabel, ylabel, title: axis labels (with units) and figure title.
         logx: a symmetric-log x axis (linear near 0, for rates that include 0).
+        lines: label -> ``(x values, y values)``, curves drawn dashed without error bars
+            beside the measured series: e.g. the group-privacy bound on the success rate.
         ax: axes to draw on, or None for a new figure.
 
     Returns:
@@ -1148,6 +1150,15 @@ def rates_with_intervals(series: dict, *, xlabel: str, ylabel: str, title: str,
         err = np.maximum(err, 0.0)  # Wilson ends at 0 or 1 can miss the estimate by rounding
         ax.errorbar(xs, est, yerr=err, color=PALETTE[i % 8], marker=MARKERS[i % 8],
                     ls=_LINESTYLES[i % 4], capsize=3, label=name)
+    if lines is not None:
+        _check_mapping("lines", lines)
+    for j, (name, pair) in enumerate((lines or {}).items(), start=len(series)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"lines[{name!r}] must be a pair (x values, y values)")
+        xs = as_float_array(f"lines[{name!r}] x values", pair[0], ndim=1)
+        ys = as_float_array(f"lines[{name!r}] y values", pair[1], ndim=1)
+        check_same_length(x=xs, y=ys)
+        ax.plot(xs, ys, color=PALETTE[j % 8], ls="--", marker="_", label=name)
     if logx:
         ax.set_xscale("symlog", linthresh=0.01)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-0.02, 1.02))

@@ -6,6 +6,8 @@
   Chen et al. 2021), ``alternating_pattern``.
 - Poisoning (``rnnsec.poisoning.poison``): ``poison_dataset`` (dirty- or clean-label
   backdoor at an exact rate), ``flip_labels`` (random or targeted label flipping).
+- Targeted poisoning (``rnnsec.poisoning.targeted``): ``poison_targets`` (copies of chosen
+  test inputs under the attacker's labels; Shafahi et al. 2018).
 - Measures (``rnnsec.poisoning.evaluation``): ``evaluate_backdoor`` -> ``BackdoorReport``
   (clean accuracy and attack success rate on triggered non-target inputs, with intervals).
 - Defences (``rnnsec.poisoning.defences``): ``spectral_signatures`` (Tran et al. 2018)
@@ -38,6 +40,7 @@ from rnnsec.poisoning.poison import (
     poison_count,
     poison_dataset,
 )
+from rnnsec.poisoning.targeted import TargetedPoison, poison_targets
 from rnnsec.poisoning.triggers import (
     SequenceTrigger,
     TokenTrigger,
@@ -48,6 +51,7 @@ from rnnsec.poisoning.triggers import (
 __all__ = [
     "SequenceTrigger", "TokenTrigger", "TriggeredBatch", "alternating_pattern",
     "PoisonedData", "FlippedLabels", "poison_count", "poison_dataset", "flip_labels",
+    "TargetedPoison", "poison_targets",
     "BackdoorReport", "evaluate_backdoor",
     "penultimate_features", "spectral_signatures", "activation_clustering", "Detection",
     "DetectionReport", "detection_report",

@@ -32,8 +32,31 @@ def _flags(n: int, index: np.ndarray) -> np.ndarray:
     return flags
 
 
+class _ReplacedRecords:
+    """What every poisoned training set of this package shares: ``y`` ``[N]`` and the sorted
+    ``poison_index`` of the records replaced in place."""
+
+    y: np.ndarray
+    poison_index: np.ndarray
+
+    @property
+    def is_poison(self) -> np.ndarray:
+        """Boolean ``[N]``: True for the poisoned examples."""
+        return _flags(len(self.y), self.poison_index)
+
+    @property
+    def n_poison(self) -> int:
+        """Number of poisoned examples."""
+        return len(self.poison_index)
+
+    @property
+    def rate(self) -> float:
+        """The poisoning rate ``n_poison / N``."""
+        return self.n_poison / len(self.y)
+
+
 @dataclass(frozen=True)
-class PoisonedData:
+class PoisonedData(_ReplacedRecords):
     """A training set with some examples poisoned.
 
     Attributes:
@@ -50,21 +73,6 @@ class PoisonedData:
     poison_index: np.ndarray
     target: int
     clean_label: bool = False
-
-    @property
-    def is_poison(self) -> np.ndarray:
-        """Boolean ``[N]``: True for the poisoned examples."""
-        return _flags(len(self.y), self.poison_index)
-
-    @property
-    def n_poison(self) -> int:
-        """Number of poisoned examples."""
-        return len(self.poison_index)
-
-    @property
-    def rate(self) -> float:
-        """The poisoning rate ``n_poison / N``."""
-        return self.n_poison / len(self.y)
 
     def __repr__(self) -> str:
         kind = "clean-label" if self.clean_label else "dirty-label"

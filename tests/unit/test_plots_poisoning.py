@@ -41,3 +41,26 @@ def test_rates_with_intervals_draws_one_bar_per_point():
 def test_rates_with_intervals_refuses_bad_series(series, error, match):
     with pytest.raises(error, match=match):
         plots.rates_with_intervals(series, xlabel="x", ylabel="y", title="t")
+
+
+def test_rates_with_intervals_draws_bound_lines_beside_the_series():
+    fig = plots.rates_with_intervals({"measured": ([0.6, 2.0, 5.7], _ivs(0.0, 0.1, 0.2))},
+                                     xlabel="epsilon", ylabel="attack success rate",
+                                     title="Backdoor vs epsilon",
+                                     lines={"bound": ([0.6, 2.0, 5.7], [0.3, 1.0, 1.0])})
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["bound", "measured"]
+    bound = ax.lines[-1]
+    assert bound.get_linestyle() == "--"
+    assert list(bound.get_ydata()) == pytest.approx([0.3, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("lines, match", [
+    ({"bound": ([0.1, 0.2], [0.5])}, "mismatched lengths"),
+    ({"bound": [0.1]}, "pair"),
+    ({}, "lines"),
+])
+def test_rates_with_intervals_refuses_bad_lines(lines, match):
+    with pytest.raises(ValueError, match=match):
+        plots.rates_with_intervals({"a": ([0.1], _ivs(0.5))}, xlabel="x", ylabel="y",
+                                   title="t", lines=lines)

@@ -324,3 +324,77 @@ def test_onion_arguments_are_checked():
         P.BigramLanguageModel.fit(x, vocab_size=25, smoothing=0.0)
     with pytest.raises(ValueError, match="scores must have the shape of x"):
         P.onion_filter(x, np.zeros((3, 3)), threshold=0.0)
+
+
+# ------------------------------------------------------------------- targeted poisoning
+
+
+def test_poison_targets_replaces_an_exact_number_of_records_with_copies():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(200, 4, 3)).astype("float32")
+    y = rng.integers(0, 3, size=200)
+    targets = rng.uniform(size=(2, 4, 3)).astype("float32")
+    data = P.poison_targets(x, y, targets, labels=[2, 0], n_copies=5, num_classes=3, seed=0)
+    assert data.n_poison == 10 and data.rate == 10 / 200
+    assert np.array_equal(np.bincount(data.copy_of), [5, 5])
+    assert np.all(np.diff(data.poison_index) > 0)  # sorted, distinct
+    assert np.array_equal(data.x[data.poison_index], targets[data.copy_of])  # exact copies
+    assert np.array_equal(data.y[data.poison_index], np.array([2, 0])[data.copy_of])
+    clean = ~data.is_poison
+    assert np.array_equal(data.x[clean], x[clean]) and np.array_equal(data.y[clean], y[clean])
+    assert data.x.dtype == x.dtype and not np.shares_memory(data.x, x)
+
+
+def test_poison_targets_adds_noise_of_the_given_size_and_is_seeded():
+    x, y = np.zeros((500, 8, 8)), np.zeros(500, dtype=int)
+    target = np.full((1, 8, 8), 0.5)
+    data = P.poison_targets(x, y, target, labels=[1], n_copies=400, num_classes=2, noise=0.1,
+                            seed=3)
+    deviation = data.x[data.poison_index] - 0.5
+    assert abs(deviation.std() - 0.1) < 0.005 and abs(deviation.mean()) < 0.005
+    again = P.poison_targets(x, y, target, labels=[1], n_copies=400, num_classes=2, noise=0.1,
+                             seed=3)
+    assert np.array_equal(again.x, data.x) and np.array_equal(again.poison_index,
+                                                              data.poison_index)
+
+
+def test_poison_targets_copies_token_ids_exactly():
+    x = np.tile(np.array([[4, 5, 6, 0]], dtype=np.int32), (30, 1))
+    y = np.zeros(30, dtype=int)
+    data = P.poison_targets(x, y, np.array([[7, 8, 0, 0]]), labels=[1], n_copies=3,
+                            num_classes=2, seed=0)
+    assert data.x.dtype == np.int32
+    assert np.all(data.x[data.poison_index] == [7, 8, 0, 0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"n_copies": 0}, ValueError, "n_copies must be >= 1"),
+    ({"n_copies": 1.5}, TypeError, "n_copies must be an integer"),
+    ({"n_copies": 11}, ValueError, "more than the 20 training records"),
+    ({"labels": [2]}, ValueError, "labels values must be < 2"),
+    ({"labels": [0, 1, 1]}, ValueError, "one label per target"),
+    ({"noise": -0.1}, ValueError, "noise must be >= 0"),
+    ({"x_targets": np.zeros((2, 5, 1))}, ValueError, "x_targets must have shape"),
+    ({"x_targets": np.zeros((0, 4, 1)), "labels": []}, ValueError, "at least one target"),
+    ({"num_classes": 1}, ValueError, "num_classes must be >= 2"),
+])
+def test_poison_targets_refuses_bad_arguments(kwargs, error, match):
+    args = {"x_targets": np.ones((2, 4, 1)), "labels": [1, 0], "n_copies": 2,
+            "num_classes": 2}
+    args.update(kwargs)
+    x_targets = args.pop("x_targets")
+    with pytest.raises(error, match=match):
+        P.poison_targets(np.zeros((20, 4, 1)), np.repeat([0, 1], 10), x_targets, **args)
+
+
+def test_poison_targets_refuses_noise_on_token_ids_and_mismatched_data():
+    x, y = np.ones((10, 4), dtype=np.int32), np.zeros(10, dtype=int)
+    with pytest.raises(ValueError, match="noise must be 0 for integer inputs"):
+        P.poison_targets(x, y, x[:1], labels=[1], n_copies=1, num_classes=2, noise=0.1)
+    with pytest.raises(ValueError, match="same length"):
+        P.poison_targets(x, y[:5], x[:1], labels=[1], n_copies=1, num_classes=2)
+    with pytest.raises(ValueError, match="x_targets must hold integers"):
+        P.poison_targets(x, y, np.full((1, 4), 1.5), labels=[1], n_copies=1, num_classes=2)
+    with pytest.raises(ValueError, match="x_targets contains NaN"):
+        P.poison_targets(np.zeros((10, 4, 1)), y, np.full((1, 4, 1), np.nan), labels=[1],
+                         n_copies=1, num_classes=2)
