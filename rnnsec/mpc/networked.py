@@ -1,0 +1,116 @@
+"""Secure RNN inference with every party in its own process, over (emulated) network links.
+
+:func:`networked_rnn_predict` runs :func:`~rnnsec.mpc.rnn.secure_rnn_predict` through
+:func:`~rnnsec.mpc.parties.run_parties`: the client's process alone holds the sequences, the
+model owner's alone holds the weights (the others get zero arrays of the same shapes, which
+the protocol never reads), and only the client's process learns the logits. It returns the
+logits with the measured wall time and what really crossed the sockets, beside the
+transcript's own counts. Chapter 3.3 (running the parties apart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnsec._validate import check_choice, check_number
+from rnnsec.mpc.link import LinkProfile
+from rnnsec.mpc.parties import run_parties
+from rnnsec.mpc.rnn import CELLS, CLIENT, MODEL_OWNER, _check_inputs, secure_rnn_predict
+
+
+@dataclass(frozen=True)
+class NetworkedInferenceResult:
+    """A networked secure inference: its logits, its measured time and its traffic.
+
+    Attributes:
+        cell, parties: the network cell and the party count.
+        link: the emulated link profile.
+        logits: [B, C] logits, as the client's process received them.
+        predictions: [B] argmax of the logits.
+        seconds: wall time of the secure inference in the client's process (inputs shared,
+            network evaluated, logits opened), connections already open.
+        startup_seconds: spawning the processes and connecting them.
+        rounds, messages, online_bytes, offline_bytes: the transcript's counts (every party's
+            process keeps the full transcript).
+        wire_messages, wire_bytes: messages and payload bytes really sent between parties.
+        busiest_link_bytes: payload bytes on the directed link that carried the most.
+    """
+
+    cell: str
+    parties: int
+    link: LinkProfile
+    logits: np.ndarray = field(repr=False)
+    predictions: np.ndarray = field(repr=False)
+    seconds: float
+    startup_seconds: float
+    rounds: int
+    messages: int
+    online_bytes: int
+    offline_bytes: int
+    wire_messages: int
+    wire_bytes: int
+    busiest_link_bytes: int
+
+    @property
+    def sequences(self) -> int:
+        return int(self.logits.shape[0])
+
+    @property
+    def seconds_per_sequence(self) -> float:
+        return self.seconds / self.sequences
+
+
+def _rnn_party(session, inputs: dict) -> dict:
+    """What one party process runs: the in-process protocol on its own transport."""
+    res = secure_rnn_predict(session, inputs["weights"], inputs["x"], inputs["cell"],
+                             inputs["lengths"], method=inputs["method"],
+                             function_options=inputs["options"], compare=False)
+    return {"logits": res.logits, "seconds": res.seconds,
+            "stats": session.stats().as_dict()}
+
+
+def networked_rnn_predict(weights, x, cell: str = "lstm", lengths=None, *, parties: int = 2,
+                          link=None, seed: int = 0, method: str = "reciprocal",
+                          function_options: dict | None = None, timeout: float = 30.0,
+                          session_options: dict | None = None) -> NetworkedInferenceResult:
+    """Secure inference of an RNN classifier with each party in its own OS process.
+
+    Args:
+        weights, x, cell, lengths, method, function_options: as in
+            :func:`~rnnsec.mpc.rnn.secure_rnn_predict` (party 0 is the client, party 1 the
+            model owner, party 2 a helper).
+        parties: 2 or 3.
+        link: a :class:`~rnnsec.mpc.link.LinkProfile`, ``"loopback"``, ``"lan"``, ``"wan"``
+            or None (loopback without added delay).
+        seed: the session seed; the same seed in ``Session(parties, seed=seed)`` gives the
+            same logits, bit for bit.
+        timeout: seconds any message may take before the run fails with a PartyError.
+        session_options: other keyword arguments of :class:`~rnnsec.mpc.session.Session`.
+
+    Returns:
+        A :class:`NetworkedInferenceResult`.
+
+    Secure inference as in CrypTen (Knott et al., 2021) with one process per party;
+    Chapter 3.3 (running the parties apart).
+    """
+    check_choice("cell", cell, CELLS)
+    params, xs, _ = _check_inputs(weights, x, cell, lengths)
+    common = {"cell": cell, "lengths": lengths, "method": method, "options": function_options}
+    zeros_w = [np.zeros_like(w) for w in params]
+    inputs = []
+    for p in range(check_number("parties", parties, low=2, high=3, integer=True)):
+        inputs.append({**common, "x": xs if p == CLIENT else np.zeros_like(xs),
+                       "weights": params if p == MODEL_OWNER else zeros_w})
+    run = run_parties(_rnn_party, inputs, seed=seed, link=link, timeout=timeout,
+                      session_options=session_options)
+    client = run.results[CLIENT]
+    stats = client["stats"]
+    return NetworkedInferenceResult(
+        cell=cell, parties=parties, link=run.link, logits=client["logits"],
+        predictions=client["logits"].argmax(axis=1), seconds=client["seconds"],
+        startup_seconds=run.startup_seconds, rounds=stats["rounds"],
+        messages=stats["messages"], online_bytes=stats["online_bytes"],
+        offline_bytes=stats["offline_bytes"], wire_messages=run.wire_messages,
+        wire_bytes=run.wire_bytes, busiest_link_bytes=run.busiest_link_bytes)
