@@ -35,7 +35,12 @@ from rnnsec.mpc.functions import (
     tanh,
 )
 from rnnsec.mpc.link import PROFILES, LinkProfile, predicted_seconds
-from rnnsec.mpc.networked import NetworkedInferenceResult, networked_rnn_predict
+from rnnsec.mpc.networked import (
+    NetworkedInferenceResult,
+    latency_fit,
+    measure_links,
+    networked_rnn_predict,
+)
 from rnnsec.mpc.parties import PartyGroup, PartyRun, run_parties
 from rnnsec.mpc.ring import FixedPointRangeError, decode, encode, max_abs_value
 from rnnsec.mpc.rnn import (
@@ -65,4 +70,5 @@ __all__ = [
     # parties in separate processes
     "run_parties", "PartyGroup", "PartyRun", "PartyError", "Transport", "LinkProfile",
     "PROFILES", "predicted_seconds", "networked_rnn_predict", "NetworkedInferenceResult",
+    "measure_links", "latency_fit",
 ]

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnsec._validate import check_choice, check_number
-from rnnsec.mpc.link import LinkProfile
+from rnnsec._validate import as_float_array, check_choice, check_number
+from rnnsec.mpc.link import LinkProfile, predicted_seconds
 from rnnsec.mpc.parties import run_parties
 from rnnsec.mpc.rnn import CELLS, CLIENT, MODEL_OWNER, _check_inputs, secure_rnn_predict
+from rnnsec.mpc.session import Session
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,66 @@ def networked_rnn_predict(weights, x, cell: str = "lstm", lengths=None, *, parti
         messages=stats["messages"], online_bytes=stats["online_bytes"],
         offline_bytes=stats["offline_bytes"], wire_messages=run.wire_messages,
         wire_bytes=run.wire_bytes, busiest_link_bytes=run.busiest_link_bytes)
+
+
+def measure_links(weights, x, cell: str = "lstm", lengths=None, *,
+                  links=("loopback", "lan", "wan"), parties: int = 2, seed: int = 0,
+                  function_options: dict | None = None, timeout: float = 30.0) -> list[dict]:
+    """Wall time of one secure inference in one process, then over each link, with the model.
+
+    Args:
+        weights, x, cell, lengths, function_options: as in :func:`networked_rnn_predict`
+            (all sequences of ``x`` in one batch).
+        links: link profiles or their names; ``"loopback"`` (no added delay) gives the
+            computation time that the link model adds the network to.
+        parties, seed, timeout: as in :func:`networked_rnn_predict`.
+
+    Returns:
+        One dict per setting: ``setting``, ``latency_ms``, ``mbit_s`` (None: unlimited),
+        ``sequences``, ``seconds`` (measured wall time of the inference), ``rounds``,
+        ``online_kb``, ``link_kb`` (the busiest directed link) and ``predicted_s``
+        (:func:`~rnnsec.mpc.link.predicted_seconds` on top of the loopback time; None for the
+        in-process row and when no loopback row was measured).
+
+    Chapter 3.3 (running the parties apart).
+    """
+    session = Session(parties, seed=seed, keep_views=False)
+    sim = secure_rnn_predict(session, weights, x, cell, lengths, compare=False,
+                             function_options=function_options)
+    rows = [{"setting": "in-process", "latency_ms": 0.0, "mbit_s": None,
+             "sequences": sim.sequences, "seconds": sim.seconds, "rounds": sim.rounds,
+             "online_kb": sim.online_bytes / 1e3, "link_kb": None, "predicted_s": None}]
+    local = None
+    for link in links:
+        run = networked_rnn_predict(weights, x, cell, lengths, parties=parties, link=link,
+                                    seed=seed, function_options=function_options,
+                                    timeout=timeout)
+        profile = run.link
+        if profile.name == "loopback" and not profile.emulated:
+            local = run.seconds
+        rows.append({
+            "setting": profile.name, "latency_ms": 1e3 * profile.latency,
+            "mbit_s": None if profile.bandwidth is None else 8 * profile.bandwidth / 1e6,
+            "sequences": run.sequences, "seconds": run.seconds, "rounds": run.rounds,
+            "online_kb": run.online_bytes / 1e3, "link_kb": run.busiest_link_bytes / 1e3,
+            "predicted_s": None if local is None else predicted_seconds(
+                local, run.rounds, run.busiest_link_bytes, profile)})
+    return rows
+
+
+def latency_fit(latencies, seconds) -> dict:
+    """Least-squares line ``seconds = intercept + slope x latency`` and its R^2.
+
+    Under the link model the slope is the number of rounds (each round waits one latency).
+    Chapter 3.3 (running the parties apart).
+    """
+    lat = as_float_array("latencies", latencies, ndim=1)
+    sec = as_float_array("seconds", seconds, ndim=1)
+    if lat.size != sec.size or lat.size < 2 or np.ptp(lat) == 0:
+        raise ValueError("latencies and seconds must have the same length, at least 2 points "
+                         f"and two different latencies, got {lat.tolist()} and {sec.tolist()}")
+    slope, intercept = np.polyfit(lat, sec, 1)
+    residual = sec - (intercept + slope * lat)
+    total = np.sum((sec - sec.mean()) ** 2)
+    r2 = 1.0 - float(np.sum(residual ** 2) / total) if total > 0 else 1.0
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
