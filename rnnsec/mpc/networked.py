@@ -163,7 +163,9 @@ def measure_links(weights, x, cell: str = "lstm", lengths=None, *,
 
 
 def latency_fit(latencies, seconds) -> dict:
-    """Least-squares line ``seconds = intercept + slope x latency`` and its R^2.
+    """Least-squares line ``seconds = intercept + slope x latency``, its R^2 and slope_se.
+
+    ``slope_se`` is the slope's standard error (nan with two points).
 
     Under the link model the slope is the number of rounds (each round waits one latency).
     Chapter 3.3 (running the parties apart).
@@ -177,4 +179,7 @@ def latency_fit(latencies, seconds) -> dict:
     residual = sec - (intercept + slope * lat)
     total = np.sum((sec - sec.mean()) ** 2)
     r2 = 1.0 - float(np.sum(residual ** 2) / total) if total > 0 else 1.0
-    return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
+    dof = lat.size - 2
+    se = (float(np.sqrt(np.sum(residual ** 2) / dof / np.sum((lat - lat.mean()) ** 2)))
+          if dof > 0 else float("nan"))
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2, "slope_se": se}
