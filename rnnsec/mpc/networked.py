@@ -104,8 +104,9 @@ def networked_rnn_predict(weights, x, cell: str = "lstm", lengths=None, *, parti
     for p in range(check_number("parties", parties, low=2, high=3, integer=True)):
         inputs.append({**common, "x": xs if p == CLIENT else np.zeros_like(xs),
                        "weights": params if p == MODEL_OWNER else zeros_w})
-    run = run_parties(_rnn_party, inputs, seed=seed, link=link, timeout=timeout,
-                      session_options=session_options)
+    placeholders = {**common, "x": np.zeros_like(xs), "weights": zeros_w}
+    run = run_parties(_rnn_party, inputs, dealer_inputs=placeholders, seed=seed, link=link,
+                      timeout=timeout, session_options=session_options)
     client = run.results[CLIENT]
     stats = client["stats"]
     return NetworkedInferenceResult(

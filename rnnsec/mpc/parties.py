@@ -32,7 +32,7 @@ from multiprocessing.connection import Client, Listener, wait
 from rnnsec._validate import check_number
 from rnnsec.mpc import remote_dealer
 from rnnsec.mpc.link import LinkProfile, get_profile
-from rnnsec.mpc.session import Session, dealer_seed
+from rnnsec.mpc.session import Session
 from rnnsec.mpc.transport import PartyError, Transport
 
 _HOST = "127.0.0.1"
@@ -100,6 +100,18 @@ def _mesh(party: int, parties: int, listener: Listener, table: dict, authkey: by
     return conns
 
 
+def _offline_material(party: int, address, authkey: bytes) -> list:
+    """The offline phase: receive this party's material from the dealer process."""
+    with Client(address, authkey=authkey) as dealer:
+        dealer.send(party)
+        if not dealer.poll(START_TIMEOUT):
+            raise PartyError(f"the dealer sent no material within {START_TIMEOUT:g} s")
+        material = dealer.recv()
+    if isinstance(material, str):
+        raise PartyError(f"the dealer failed: {material}")
+    return material
+
+
 def _party_main(party: int, parties: int, seed: int, options: dict, fn, inputs, control,
                 authkey: bytes, link: LinkProfile, timeout: float) -> None:
     try:
@@ -108,10 +120,9 @@ def _party_main(party: int, parties: int, seed: int, options: dict, fn, inputs, 
             raise PartyError("the parent sent no address table")
         table = control.recv()
         conns = _mesh(party, parties, listener, table, authkey)
-        dealer = Client(table["dealer"], authkey=authkey)
-        dealer.send(party)
+        material = _offline_material(party, table["dealer"], authkey)
         names = tuple(f"P{i}" for i in range(parties))
-        transport = Transport(party, conns, names, link, timeout, dealer)
+        transport = Transport(party, conns, names, link, timeout, material)
         session = Session(parties, seed=seed, keep_views=False, transport=transport, **options)
         control.send(("connected", None))
         start = time.perf_counter()
@@ -125,15 +136,22 @@ def _party_main(party: int, parties: int, seed: int, options: dict, fn, inputs, 
         os._exit(1)
 
 
-def _dealer_main(parties: int, seed: int, control, authkey: bytes, timeout: float) -> None:
+def _dealer_main(parties: int, seed: int, options: dict, fn, inputs, control,
+                 authkey: bytes) -> None:
+    conns = []
     try:
         listener = _listen(control, authkey)
-        conns = {}
         for _ in range(parties):
             conn = listener.accept()
-            conns[conn.recv()] = conn
+            conns.append((conn.recv(), conn))
         listener.close()
-        remote_dealer.serve(conns, parties, seed, timeout)
+        try:
+            plan = remote_dealer.plan_material(fn, inputs, parties, seed, options)
+        except Exception as err:  # tell the parties why, then fail
+            plan = [f"its dry run raised {type(err).__name__}: {err}"] * parties
+        for p, conn in conns:
+            conn.send(plan[p])
+            conn.close()
     except BaseException:
         os._exit(1)
 
@@ -145,6 +163,9 @@ class PartyGroup:
     Args:
         fn: an importable function ``fn(session, inputs)`` run in every party process.
         inputs: one object per party (what that party holds), sent to its process only.
+        dealer_inputs: placeholder inputs of the right shapes (zeros: the dealer sees no real
+            input) on which the dealer runs ``fn`` once in its own process to make the offline
+            material (:mod:`~rnnsec.mpc.remote_dealer`).
         seed: the session seed (the same randomness as ``Session(parties, seed=seed)``).
         link: a :class:`~rnnsec.mpc.link.LinkProfile`, a name in ``PROFILES`` or None.
         timeout: seconds any receive may wait (the start-up may take ``START_TIMEOUT``).
@@ -157,8 +178,8 @@ class PartyGroup:
     Chapter 3.3 (running the parties apart).
     """
 
-    def __init__(self, fn, inputs, *, seed: int = 0, link=None, timeout: float = 30.0,
-                 session_options: dict | None = None):
+    def __init__(self, fn, inputs, *, dealer_inputs=None, seed: int = 0, link=None,
+                 timeout: float = 30.0, session_options: dict | None = None):
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         inputs = list(inputs)
@@ -167,6 +188,7 @@ class PartyGroup:
         self.link = get_profile(link)
         self.seed = check_number("seed", seed, low=0, integer=True)
         self._args = (fn, inputs, dict(session_options or {}))
+        self._dealer_inputs = dealer_inputs
         self.processes: list = []
         self._controls: list = []
         self._started = 0.0
@@ -187,8 +209,8 @@ class PartyGroup:
             for p in range(self.parties):
                 self._spawn(ctx, _party_main, (p, self.parties, self.seed, options, fn,
                                                inputs[p]), (authkey, self.link, self.timeout))
-            self._spawn(ctx, _dealer_main, (self.parties, dealer_seed(self.seed, self.parties)),
-                        (authkey, self.timeout))
+            self._spawn(ctx, _dealer_main, (self.parties, self.seed, options, fn,
+                                            self._dealer_inputs), (authkey,))
             table = {i: self._receive(i, "its address") for i in range(self.parties)}
             table["dealer"] = self._receive(self.parties, "its address")
             for control in self._controls[:self.parties]:
@@ -274,14 +296,16 @@ class PartyGroup:
         self._controls = []
 
 
-def run_parties(fn, inputs, *, seed: int = 0, link=None, timeout: float = 30.0,
-                session_options: dict | None = None) -> PartyRun:
+def run_parties(fn, inputs, *, dealer_inputs=None, seed: int = 0, link=None,
+                timeout: float = 30.0, session_options: dict | None = None) -> PartyRun:
     """Run ``fn(session, inputs[p])`` in one process per party (and one for the dealer).
 
     Args:
         fn: an importable function of a party's :class:`Session` and that party's inputs;
             what it returns (picklable) comes back in ``PartyRun.results``.
         inputs: one object per party, 2 or 3 of them.
+        dealer_inputs: placeholders of the same shapes for the dealer's dry run (see
+            :class:`PartyGroup`).
         seed: the session seed.
         link: a :class:`~rnnsec.mpc.link.LinkProfile`, a name in
             :data:`~rnnsec.mpc.link.PROFILES` or None (loopback as it is).
@@ -295,6 +319,6 @@ def run_parties(fn, inputs, *, seed: int = 0, link=None, timeout: float = 30.0,
     The parties of CrypTen (Knott et al., 2021) run the same way, one process each; Chapter 3.3
     (running the parties apart).
     """
-    with PartyGroup(fn, inputs, seed=seed, link=link, timeout=timeout,
-                    session_options=session_options) as group:
+    with PartyGroup(fn, inputs, dealer_inputs=dealer_inputs, seed=seed, link=link,
+                    timeout=timeout, session_options=session_options) as group:
         return group.wait()

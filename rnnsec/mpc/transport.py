@@ -88,7 +88,8 @@ class Transport:
         names: all party names (for error messages).
         link: the emulated :class:`~rnnsec.mpc.link.LinkProfile` of every peer link.
         timeout: seconds a receive may wait before raising :class:`PartyError`.
-        dealer_conn: the connection to the dealer process (None: no dealer).
+        dealer_material: this party's offline material from the dealer process, in protocol
+            order (:func:`~rnnsec.mpc.remote_dealer.plan_material`); None: no dealer.
 
     Attributes:
         sent_messages, sent_bytes: per receiver name, messages and payload bytes sent.
@@ -98,9 +99,9 @@ class Transport:
     """
 
     def __init__(self, party: int, connections: dict, names: tuple, link: LinkProfile,
-                 timeout: float, dealer_conn=None):
+                 timeout: float, dealer_material: list | None = None):
         self.party = party
-        self.dealer_conn = dealer_conn
+        self.dealer_material = dealer_material
         self.names = tuple(names)
         self.timeout = float(timeout)
         self._links = {j: _Link(c, self.names[j], link) for j, c in connections.items()}
@@ -124,12 +125,12 @@ class Transport:
         return tuple(np.asarray(a, dtype=np.uint64) for a in arrays)
 
     def make_dealer(self, parties: int, *, on_send=None):
-        """This party's handle on the dealer process (what ``Session`` uses as its dealer)."""
+        """This party's dealer: its shares of the offline material (what ``Session`` uses)."""
         from rnnsec.mpc.remote_dealer import RemoteDealer  # it imports PartyError from here
 
-        if self.dealer_conn is None:
-            raise PartyError("this transport has no connection to a dealer")
-        return RemoteDealer(parties, self.party, self.dealer_conn, self.timeout, on_send=on_send)
+        if self.dealer_material is None:
+            raise PartyError("this transport has no material from a dealer")
+        return RemoteDealer(parties, self.party, self.dealer_material, on_send=on_send)
 
     def counts(self) -> dict:
         """Messages and bytes sent and received so far, as plain dicts."""
@@ -137,12 +138,6 @@ class Transport:
                 "received_messages": dict(self.received_messages)}
 
     def close(self) -> None:
-        """Flush the sender threads, tell the dealer this party is done, close everything."""
+        """Flush the sender threads and close every connection."""
         for link in self._links.values():
             link.close()
-        if self.dealer_conn is not None:
-            try:
-                self.dealer_conn.send(None)
-            except OSError:
-                pass
-            self.dealer_conn.close()

@@ -49,7 +49,7 @@ def test_no_process_is_left_behind():
                "method": "reciprocal", "options": None}] * 2
     from rnnsec.mpc.networked import _rnn_party
 
-    with PartyGroup(_rnn_party, inputs) as group:
+    with PartyGroup(_rnn_party, inputs, dealer_inputs=inputs[0]) as group:
         run = group.wait()
     assert _all_ended(group) and len(group.processes) == 3
     assert np.isnan(run.results[1]["logits"]).all()  # only the client learns the logits
@@ -62,7 +62,7 @@ def test_killing_a_party_midway_stops_the_others_with_a_clear_error():
     inputs = [{"weights": weights, "x": x, "cell": "lstm", "lengths": None,
                "method": "reciprocal", "options": None}] * 3
     slow = LinkProfile("slow", latency=0.02)  # about 5 s for the 264 rounds
-    group = PartyGroup(_rnn_party, inputs, link=slow, timeout=10.0)
+    group = PartyGroup(_rnn_party, inputs, dealer_inputs=inputs[0], link=slow, timeout=10.0)
     try:
         group.start()
         time.sleep(2.0)  # start-up takes about one second; the protocol is under way
@@ -92,6 +92,19 @@ def _silent(session, inputs):
         time.sleep(1.5)
         raise RuntimeError("party 1 gave up")
     return session.share(np.ones(2), owner=1).reveal()
+
+
+def test_a_protocol_whose_requests_depend_on_data_fails_clearly():
+    with pytest.raises(PartyError, match="depend on data"):
+        run_parties(_data_dependent, [1, 1], dealer_inputs=0)
+
+
+def _data_dependent(session, inputs):
+    """Multiplies as many times as its input says: the dealer's dry run on 0 cannot foresee it."""
+    x = session.share(np.ones(2), owner=0)
+    for _ in range(inputs):
+        x = x * x
+    return x.reveal()
 
 
 def test_link_profiles_and_the_model():
