@@ -26,24 +26,24 @@ C, SIGMA, B = 0.5, 1.3, 12.0  # clipping norm, noise multiplier, expected batch 
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
 
 
-def lstm_model():
+def _lstm_model():
     tf.random.set_seed(0)
     return keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(3)])
 
 
-def wide_model():
+def _wide_model():
     tf.random.set_seed(1)
     return keras.Sequential([keras.Input((40,)), keras.layers.Dense(250)])
 
 
-def grads(strategy, model, x, y, sigma, seed, noise="once"):
+def _grads(strategy, model, x, y, sigma, seed, noise="once"):
     out = distributed.distributed_noisy_gradients(
         strategy, model, LOSS, x, y, l2_norm_clip=C, noise_multiplier=sigma,
         expected_batch_size=B, generator=tf.random.Generator.from_seed(seed), noise=noise)
     return np.concatenate([g.numpy().ravel() for g in out])
 
 
-def main():
+def _main():
     report = {"replicas": len(tf.config.list_logical_devices("CPU"))}
     tf.get_logger().setLevel("ERROR")  # eager MirroredStrategy warns about its overhead
     many = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
@@ -51,19 +51,19 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(10, 5, 3)).astype("float32")
     y = rng.integers(0, 3, size=10)
-    model = lstm_model()
+    model = _lstm_model()
     single = clipping.clipped_gradient_sum(model, LOSS, x, y, C).grads
     single = noisy_gradients(single, C, SIGMA, B, tf.random.Generator.from_seed(7))
     single = np.concatenate([g.numpy().ravel() for g in single])
-    report["update_gap"] = float(np.abs(grads(many, model, x, y, SIGMA, 7) - single).max())
+    report["update_gap"] = float(np.abs(_grads(many, model, x, y, SIGMA, 7) - single).max())
     report["update_scale"] = float(np.abs(single).max())
-    wide = wide_model()
+    wide = _wide_model()
     xw = rng.normal(size=(8, 40)).astype("float32")
     yw = rng.integers(0, 250, size=8)
     for name, strategy, noise in (("one", one, "once"), ("many", many, "once"),
                                   ("many_per_replica", many, "per_replica")):
-        clean = grads(strategy, wide, xw, yw, 0.0, 3)
-        noisy = grads(strategy, wide, xw, yw, SIGMA, 3, noise)
+        clean = _grads(strategy, wide, xw, yw, 0.0, 3)
+        noisy = _grads(strategy, wide, xw, yw, SIGMA, 3, noise)
         report[f"std_{name}"] = float(np.std(noisy - clean))
     report["expected_std"] = SIGMA * C / B
     report["coordinates"] = int(clean.size)
@@ -72,4 +72,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    _main()

@@ -4,8 +4,9 @@ A data-parallel DP-SGD step on R replicas (GPUs, or logical CPU devices) must co
 what one device would (Abadi et al. 2016, Algorithm 1):
 
 1. **Sampling** is done once, over the whole training set (Poisson with rate q, what the
-   accountant analyses); the sampled batch is then split among the replicas. Sampling each
-   replica's shard separately is a different mechanism from the one the accountant describes.
+   accountant analyses); the sampled batch is then split among the replicas. Poisson sampling
+   of each replica's shard with the same q is the same mechanism; fixed-size batches per
+   replica are not what the accountant describes.
 2. **Clipping** is per example, on the replica that holds the example, *before* anything is
    summed: each replica returns sum_j clip_C(g_j) over its own examples.
 3. The clipped sums are **all-reduced** (summed over replicas): sensitivity C, as on one device.
