@@ -192,6 +192,7 @@ class PartyGroup:
         self.processes: list = []
         self._controls: list = []
         self._started = 0.0
+        self._connected = 0.0
 
     def __enter__(self) -> PartyGroup:
         self.start()
@@ -236,10 +237,26 @@ class PartyGroup:
         state = "is silent" if not ready else f"died (exit code {proc.exitcode})"
         raise PartyError(f"{name} {state} before sending {what}")
 
+    def wait_connected(self) -> float:
+        """Wait until every party has its connections and its material; return the seconds.
+
+        Raises :class:`PartyError` (after stopping every process) when one fails first.
+        """
+        try:
+            for p in range(self.parties):
+                report = self._receive(p, "word that it is connected")
+                if report[0] != "connected":
+                    raise PartyError(f"P{p} failed while starting: {report[1]}")
+        except BaseException:
+            self.stop()
+            raise
+        self._connected = time.perf_counter() - self._started
+        return self._connected
+
     def wait(self) -> PartyRun:
         """Wait for every party; return their results or raise :class:`PartyError`."""
         reports: dict = {}
-        connected = 0.0
+        connected = self._connected
         try:
             pending = set(range(self.parties))
             while pending:

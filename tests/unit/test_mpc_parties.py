@@ -65,7 +65,8 @@ def test_killing_a_party_midway_stops_the_others_with_a_clear_error():
     group = PartyGroup(_rnn_party, inputs, dealer_inputs=inputs[0], link=slow, timeout=10.0)
     try:
         group.start()
-        time.sleep(2.0)  # start-up takes about one second; the protocol is under way
+        group.wait_connected()
+        time.sleep(1.0)  # the protocol is under way (it needs about 5 s)
         os.kill(group.processes[1].pid, signal.SIGKILL)
         start = time.monotonic()
         with pytest.raises(PartyError) as info:
