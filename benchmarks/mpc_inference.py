@@ -12,9 +12,19 @@ For SimpleRNN, GRU and LSTM at two hidden sizes (random Keras-layout weights; 12
 * agreement of the secure argmax with the plaintext argmax (target >= 99%) and the largest
   logit error.
 
-Run: ``python benchmarks/mpc_inference.py`` (about 15 s on a 2-core CPU); options:
+Then, with every party in its own process (``rnnsec.mpc.networked_rnn_predict``), the wall
+time of one secure LSTM inference in one process, over loopback TCP and over emulated LAN and
+WAN links (an in-transport delay and bandwidth model, ``rnnsec.mpc.link``: ``tc netem`` would
+need root privileges), next to its rounds and bytes and the time that the model
+``loopback time + rounds x latency + bytes / bandwidth`` predicts; the effect of batching
+sequences; and a latency sweep whose fitted slope should equal the rounds. CrypTen's published
+timings are not compared here: no published CrypTen figure for a comparable recurrent model is
+cited in the book's bibliography.
+
+Run: ``python benchmarks/mpc_inference.py`` (about 45 s on a 2-core CPU); options:
 ``--sequences``, ``--units``, ``--parties 2 3``, ``--method``, and ``--exp-order 3
---exp-iterations 4`` for the more accurate exp (CrypTen's setting is the default).
+--exp-iterations 4`` for the more accurate exp (CrypTen's setting is the default);
+``--network-steps``, ``--batch``, ``--no-network``.
 """
 
 from __future__ import annotations
@@ -80,6 +90,40 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _fmt(value, spec: str) -> str:
+    """``value`` formatted by ``spec``, or a right-aligned dash for None."""
+    return "-".rjust(int(spec.split(".")[0])) if value is None else format(value, spec)
+
+
+def run_network(steps: int, features: int, classes: int, units: int, batch: int,
+                seed: int) -> None:
+    """Print the networked measurements: profiles, batching, latency sweep and fit."""
+    weights = mpc.random_rnn_weights("lstm", features, units, classes, seed=seed)
+    x = np.random.default_rng(seed).normal(size=(batch, steps, features))
+    print(f"\nnetworked LSTM({units}) inference, 2 parties in separate processes, "
+          f"{steps} steps x {features} features; wall time of the client's process")
+    head = (f"{'setting':<10} {'batch':>5} {'lat ms':>7} {'Mbit/s':>7} {'ms/inference':>12} "
+            f"{'rounds':>6} {'online KB':>9} {'link KB':>8} {'model ms':>9} {'meas/model':>10}")
+    print(head + "\n" + "-" * len(head))
+    for b in (1, batch):
+        for r in mpc.measure_links(weights, x[:b], "lstm", links=("loopback", "lan", "wan"),
+                                   seed=seed):
+            model = r["predicted_s"]
+            per = None if model is None else 1e3 * model / b
+            ratio = None if model is None else r["seconds"] / model
+            print(f"{r['setting']:<10} {b:>5} {r['latency_ms']:>7.2f} {_fmt(r['mbit_s'], '7.0f')} "
+                  f"{1e3 * r['seconds'] / b:>12.1f} {r['rounds']:>6} {r['online_kb']:>9.0f} "
+                  f"{_fmt(r['link_kb'], '8.0f')} {_fmt(per, '9.1f')} {_fmt(ratio, '10.2f')}")
+    links = [mpc.LinkProfile(f"{ms:g} ms", latency=ms / 1e3) for ms in (0.0, 1.0, 2.0, 5.0)]
+    sweep = mpc.measure_links(weights, x[:1], "lstm", links=links, seed=seed)[1:]
+    fit = mpc.latency_fit([r["latency_ms"] / 1e3 for r in sweep], [r["seconds"] for r in sweep])
+    print(f"latency sweep {[r['setting'] for r in sweep]}: slope {fit['slope']:.0f} s per s of "
+          f"latency (rounds: {sweep[0]['rounds']}), intercept {1e3 * fit['intercept']:.0f} ms, "
+          f"R^2 {fit['r2']:.4f}")
+    print("CrypTen: not compared (no published CrypTen timing for a comparable recurrent model "
+          "is cited in book/references.bib)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sequences", type=int, default=500)
@@ -94,6 +138,9 @@ def main() -> None:
     parser.add_argument("--exp-order", type=int, default=1,
                         help="degree of exp's base polynomial (CrypTen: 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--network-steps", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=8, help="batched sequences (networked)")
+    parser.add_argument("--no-network", action="store_true", help="skip the networked runs")
     args = parser.parse_args()
     start = time.perf_counter()
     options = {"exp_iterations": args.exp_iterations, "exp_order": args.exp_order}
@@ -105,8 +152,11 @@ def main() -> None:
           "16 fractional bits, random Keras-layout weights")
     print(format_table(rows))
     ok = all(r["agreement"] >= 0.99 for r in rows)
-    print(f"agreement >= 99% in every row: {'yes' if ok else 'NO'}; "
-          f"total {time.perf_counter() - start:.0f} s")
+    print(f"agreement >= 99% in every row: {'yes' if ok else 'NO'}")
+    if not args.no_network:
+        run_network(args.network_steps, args.features, args.classes, args.units[0], args.batch,
+                    args.seed)
+    print(f"total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -432,6 +432,37 @@ def approximation_errors(x, exact, approximations: dict, *, function_label: str 
     return fig
 
 
+def time_vs_latency(latency_ms, seconds, *, rounds: int, intercept: float, ax=None,
+                    title: str = "Secure inference over an emulated link"):
+    """Measured wall time against one-way latency, beside the line ``intercept + rounds x latency``.
+
+    Args:
+        latency_ms: one-way latencies in milliseconds.
+        seconds: measured wall times in seconds, one per latency.
+        rounds: the protocol's rounds (the slope that the link model predicts).
+        intercept: the time at zero latency in seconds (e.g. a fitted intercept).
+        ax: axes to draw on, or None for a new figure.
+        title: figure title.
+
+    Returns:
+        The figure. Chapter 3.3 (running the parties apart).
+    """
+    lat = as_float_array("latency_ms", latency_ms, ndim=1)
+    sec = as_float_array("seconds", seconds, ndim=1)
+    check_same_length(latency_ms=lat, seconds=sec)
+    if not isinstance(rounds, (int, np.integer)) or rounds < 0:
+        raise ValueError(f"rounds must be a non-negative integer, got {rounds!r}")
+    fig, ax = _axes(ax)
+    grid = np.linspace(0.0, max(float(lat.max()), 1e-3), 50)
+    ax.plot(grid, intercept + rounds * grid / 1e3, color=PALETTE[1], ls="--",
+            label=f"{intercept:.2f} s + {rounds} rounds x latency")
+    ax.plot(lat, sec, color=PALETTE[0], marker=MARKERS[0], ls="none", label="measured")
+    ax.set(xlabel="one-way latency (ms)", ylabel="wall time of one inference (s)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
 # --- Privacy leakage figures (Chapter 2.2) ----------------------------------------------------
 
 

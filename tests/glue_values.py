@@ -55,6 +55,12 @@ TIMING = {
         "secure_ms_per_seq": "CPU milliseconds of secure inference per utterance",
         "plain_ms": "CPU milliseconds of plaintext NumPy inference",
         "slowdown": "CPU time ratio, secure / plaintext",
+        **{name: "wall-clock time of a networked inference (processes, emulated links)"
+           for name in ("net_inproc_ms", "net_loop_ms", "net_lan_ms", "net_wan_ms",
+                        "net_per_round_ms", "net_batch_wan_ms")},
+        **{name: "a ratio or fit of measured wall-clock times"
+           for name in ("net_wan_ratio", "net_wan_latency_share", "net_slope", "net_slope_se",
+                        "net_r2", "net_batch_gain")},
     },
     "43_certified": {
         "linear_seconds": "wall-clock seconds of the linear bounds, all models and radii",

@@ -126,3 +126,39 @@ def _rounds(answer, *, weights, function_options=None) -> str:
             "sequences of that many steps")
     return ("Right: every time step adds the same number of rounds; compare it with the rounds "
             "of one secure sigmoid.")
+
+
+def _busiest_link_bytes(weights, x, lengths, function_options) -> tuple[int, int]:
+    from rnnsec import mpc
+
+    session = mpc.Session(parties=2, seed=0, keep_views=False)
+    res = mpc.secure_rnn_predict(session, weights, x, "lstm", lengths,
+                                 function_options=function_options, compare=False)
+    return res.rounds, max(res.bytes_sent.values())
+
+
+@register("3.3-5", topic="the batch at which bandwidth overtakes latency on a WAN")
+def _batch_crossover(answer, *, weights, x, lengths=None, function_options=None) -> str:
+    from rnnsec.mpc import PROFILES
+
+    b_star = as_number(answer, "b_star")
+    x = np.asarray(x, dtype=np.float64)
+    require(x.ndim == 3 and x.shape[0] >= 2, "x must hold at least two sequences [B, T, D]")
+    lengths = None if lengths is None else np.asarray(lengths)
+    one = _busiest_link_bytes(weights, x[:1], None if lengths is None else lengths[:1],
+                              function_options)
+    two = _busiest_link_bytes(weights, x[:2], None if lengths is None else lengths[:2],
+                              function_options)
+    rounds, per_sequence = one[0], two[1] - one[1]
+    fixed = one[1] - per_sequence
+    wan = PROFILES["wan"]
+    expected = (rounds * wan.latency * wan.bandwidth - fixed) / per_sequence
+    require(b_star > 1,
+            "at one sequence the WAN's latency term is far larger than its transfer term; the "
+            "crossover lies at a larger batch")
+    require(abs(b_star - expected) <= 0.02 * expected,
+            "not the crossover: the bytes of the busiest link grow linearly with the batch "
+            "(a fixed part for the weights plus a part per sequence: take two batch sizes); "
+            "solve rounds x latency = bytes(B) / bandwidth with the WAN profile's numbers")
+    return (f"Right: about {expected:.0f} sequences. Below it a WAN inference costs its rounds "
+            "whatever the batch; above it every further sequence costs its bytes.")

@@ -6,7 +6,9 @@ trusted dealer (:mod:`~rnnsec.mpc.dealer`), exact comparison (:mod:`~rnnsec.mpc.
 approximations of exp, reciprocal, sigmoid and tanh (:mod:`~rnnsec.mpc.functions`), secure
 inference of SimpleRNN/GRU/LSTM classifiers (:mod:`~rnnsec.mpc.rnn`) and secure aggregation
 for federated learning (:mod:`~rnnsec.mpc.aggregation`). Every message is counted
-(:mod:`~rnnsec.mpc.transcript`).
+(:mod:`~rnnsec.mpc.transcript`). The same protocols also run with every party in its own OS
+process over loopback TCP, on emulated LAN/WAN links (:mod:`~rnnsec.mpc.parties`,
+:mod:`~rnnsec.mpc.networked`, :mod:`~rnnsec.mpc.link`).
 
 Quick start (Chapter 3.3)::
 
@@ -32,6 +34,14 @@ from rnnsec.mpc.functions import (
     sigmoid_tanh,
     tanh,
 )
+from rnnsec.mpc.link import PROFILES, LinkProfile, predicted_seconds
+from rnnsec.mpc.networked import (
+    NetworkedInferenceResult,
+    latency_fit,
+    measure_links,
+    networked_rnn_predict,
+)
+from rnnsec.mpc.parties import PartyGroup, PartyRun, run_parties
 from rnnsec.mpc.ring import FixedPointRangeError, decode, encode, max_abs_value
 from rnnsec.mpc.rnn import (
     CELLS,
@@ -43,6 +53,7 @@ from rnnsec.mpc.rnn import (
 )
 from rnnsec.mpc.session import Mark, Session, SharedTensor, concatenate, stack
 from rnnsec.mpc.transcript import CommunicationStats, Message, PartyView, Transcript, ViewEntry
+from rnnsec.mpc.transport import PartyError, Transport
 
 __all__ = [
     "CELLS", "SIGMOID_METHODS",
@@ -56,4 +67,8 @@ __all__ = [
     # applications
     "rnn_forward", "secure_rnn_predict", "SecureInferenceResult", "check_rnn_weights",
     "random_rnn_weights", "secure_aggregate", "SecureAggregationResult", "DropoutError",
+    # parties in separate processes
+    "run_parties", "PartyGroup", "PartyRun", "PartyError", "Transport", "LinkProfile",
+    "PROFILES", "predicted_seconds", "networked_rnn_predict", "NetworkedInferenceResult",
+    "measure_links", "latency_fit",
 ]

@@ -2,6 +2,8 @@
 
 A :class:`Session` simulates 2 or 3 semi-honest computing parties in one process (no
 processes, no sockets: notebooks never hang) plus a trusted :class:`~rnnsec.mpc.dealer.Dealer`.
+The same session, given a transport, is one party of a run in separate processes
+(:mod:`~rnnsec.mpc.parties`): the protocol code below is the same in both.
 A secret x is split into uniformly random shares x_0 + x_1 (+ x_2) = x mod 2^64; one share alone
 is a uniformly random number and tells its holder nothing. A :class:`SharedTensor` holds all the
 shares and offers ``+ - * @``, negation, sums, reshaping and indexing. Every message a protocol
@@ -86,6 +88,12 @@ class Mark:
     lower_bound_bytes: int
 
 
+def dealer_seed(seed: int, parties: int) -> int:
+    """The dealer's seed in a session made with ``seed`` (the same in every process)."""
+    children = np.random.SeedSequence(seed).spawn(parties + 1)
+    return int(children[-1].generate_state(1)[0])
+
+
 class Session:
     """A simulated MPC session: 2 or 3 computing parties, a trusted dealer, a transcript.
 
@@ -101,6 +109,12 @@ class Session:
         names: party names for the transcript (default ``("P0", "P1"[, "P2"])``).
         keep_views: keep every received payload so that ``view(party)`` can show it. Turn it
             off for long runs (the views hold a copy of every message).
+        transport: None (the default) simulates every party in this process. Inside one
+            party's process of :func:`~rnnsec.mpc.parties.run_parties`, a
+            :class:`~rnnsec.mpc.transport.Transport`: then the session is that party's, it
+            really sends its own shares and receives the others' (the other parties' shares
+            it carries are zero placeholders, never used for a result), and its dealer is the
+            dealer process. The transcript is the same in both cases.
 
     Implements additive secret sharing with Beaver multiplication (Beaver, 1991) as in CrypTen
     (Knott et al., 2021); Chapter 3.3.
@@ -108,7 +122,7 @@ class Session:
 
     def __init__(self, parties: int = 2, frac_bits: int = 16, seed: int = 0, *,
                  truncation: str | None = None, names: Sequence[str] | None = None,
-                 keep_views: bool = True):
+                 keep_views: bool = True, transport=None):
         self.parties = check_number("parties", parties, low=2, high=3, integer=True)
         self.frac_bits = check_frac_bits(frac_bits)
         check_number("seed", seed, low=0, integer=True)
@@ -130,8 +144,22 @@ class Session:
         self._parallel_round: int | None = None
         self._material: Counter = Counter()
         self._lower_bound = 0
-        dealer_seed = int(children[-1].generate_state(1)[0])
-        self.dealer = Dealer(parties, dealer_seed, on_send=self._dealer_sent)
+        if transport is not None and not hasattr(transport, "make_dealer"):
+            raise TypeError(f"transport must be None or a Transport, got {type(transport)}")
+        if transport is not None and keep_views:
+            raise ValueError("keep_views=True needs the simulated session (transport=None): a "
+                             "networked party holds only its own view")
+        self._transport = transport
+        self._pending: list = []
+        if transport is None:
+            self.dealer = Dealer(parties, dealer_seed(seed, parties), on_send=self._dealer_sent)
+        else:
+            self.dealer = transport.make_dealer(parties, on_send=self._dealer_sent)
+
+    @property
+    def party(self) -> int | None:
+        """The index of the party this process plays (None: all of them, simulated)."""
+        return None if self._transport is None else self._transport.party
 
     @staticmethod
     def _check_names(names, parties: int) -> tuple:
@@ -186,6 +214,13 @@ class Session:
             yield
         finally:
             self._parallel_round = None
+        self._receive_pending()
+
+    def _receive_pending(self) -> None:
+        """Networked: fill in the shares that other parties sent during the round just ended."""
+        pending, self._pending = self._pending, []
+        for sender, target in pending:
+            (target[...],) = self._transport.recv(sender)
 
     def _send(self, rnd: int, sender: int, receiver: int, payload: tuple, nbytes: int,
               purpose: str) -> None:
@@ -219,8 +254,25 @@ class Session:
             for j in receivers:
                 if j != i:
                     self._send(rnd, i, j, payload, nbytes, purpose)
+        if self._transport is not None:
+            values = self._exchange(values, receivers, bytes_per_element)
         op = np.add if combine == "add" else np.bitwise_xor
         return [np.asarray(functools.reduce(op, v), dtype=np.uint64) for v in values]
+
+    def _exchange(self, values, receivers, bytes_per_element: int) -> list:
+        """Networked: send my shares to the receivers, put the others' received shares in."""
+        me = self._transport.party
+        for j in receivers:
+            if j != me:
+                self._transport.send(j, tuple(v[me] for v in values), bytes_per_element)
+        if me not in receivers:
+            return values
+        values = [list(v) for v in values]
+        for i in range(self.parties):
+            if i != me:
+                for v, got in zip(values, self._transport.recv(i), strict=True):
+                    v[i] = got
+        return values
 
     def view(self, party) -> PartyView:
         """Everything ``party`` (index or name) received so far: its view of the protocol."""
@@ -321,12 +373,18 @@ class Session:
         rnd = self._begin_round()
         shares: list = [None] * self.parties
         rest = np.zeros(ring.shape, dtype=np.uint64)
+        me = self.party
         for j in range(self.parties):
             if j != o:
-                shares[j] = random_ring(self._rngs[o], ring.shape)
+                shares[j] = (random_ring(self._rngs[o], ring.shape) if me in (None, o)
+                             else np.zeros(ring.shape, dtype=np.uint64))
                 rest = rest + shares[j]
                 self._send(rnd, o, j, (shares[j],), shares[j].size * BYTES_PER_ELEMENT, "input")
+                if me == o:
+                    self._transport.send(j, (shares[j],))
         shares[o] = ring - rest
+        if me is not None and me != o:  # my share arrives from the owner when the round ends
+            self._pending.append((o, shares[me]))
         return SharedTensor(self, shares, scale)
 
     def constant(self, value, *, name: str = "value") -> SharedTensor:
@@ -345,6 +403,8 @@ class Session:
         self._check_tensor(x, "x")
         receiver = None if to is None else self.party_index(to, "to")
         (ring,) = self._open([x.shares], "output", to=receiver)
+        if receiver is not None and self.party not in (None, receiver):
+            return np.full(ring.shape, np.nan)  # a networked party that is not told the value
         value = decode(ring, x.scale)
         if check and value.size:
             peak = float(np.max(np.abs(value)))

@@ -7,6 +7,8 @@ that the model-free ones never pull in TensorFlow:
 - ``rnnsec.privacy.clipping``: per-example gradients, norms and clipped sums (fast ghost-norm
   engine and a general one; imports TensorFlow); Chapter 3.2.
 - ``rnnsec.privacy.dp``: DP-SGD / DP-Adam training of Keras models with ``fit``; Chapter 3.2.
+- ``rnnsec.privacy.distributed``: DP-SGD across devices with ``tf.distribute`` (clip on every
+  replica, all-reduce the clipped sums, add the noise once); Chapter 3.2.
 - ``rnnsec.privacy.metrics``: ROC, AUC, TPR at low FPR, membership advantage; Chapter 2.2.
 - ``rnnsec.privacy.attacks``: membership inference (threshold, shadow models, LiRA); Chapter 2.2.
 - ``rnnsec.privacy.significance``: intervals of membership metrics (the TPR at low FPR with the

@@ -106,6 +106,23 @@ def test_3_3_4():
                           function_options=options))
 
 
+def test_3_3_5():
+    weights = mpc.random_rnn_weights("lstm", 3, 2, 2, seed=0)
+    x = np.random.default_rng(1).normal(size=(2, 2, 3))
+    sizes = []
+    for batch in (1, 2):
+        res = mpc.secure_rnn_predict(mpc.Session(parties=2, seed=0, keep_views=False), weights,
+                                     x[:batch], "lstm", compare=False)
+        sizes.append((res.rounds, max(res.bytes_sent.values())))
+    per_seq = sizes[1][1] - sizes[0][1]
+    wan = mpc.PROFILES["wan"]
+    b_star = (sizes[0][0] * wan.latency * wan.bandwidth - (sizes[0][1] - per_seq)) / per_seq
+    assert check.exercise("3.3-5", b_star, weights=weights, x=x).passed
+    # the bytes of both directions counted on one link: half the crossover
+    _fails(check.exercise("3.3-5", b_star / 2, weights=weights, x=x))
+    _fails(check.exercise("3.3-5", 0.5, weights=weights, x=x))
+
+
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError, match="3.3-2"):

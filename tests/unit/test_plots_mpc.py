@@ -78,3 +78,13 @@ def test_approximation_errors_rejects_mismatched_grid():
         plots.approximation_errors(np.arange(5.0), np.zeros(4), {"a": np.zeros(5)})
     with pytest.raises(ValueError, match="at least 2"):
         plots.approximation_errors([1.0], [1.0], {"a": [1.0]})
+
+
+def test_time_vs_latency_draws_points_and_the_model_line():
+    fig = plots.time_vs_latency([0.0, 1.0, 2.0], [0.3, 0.8, 1.3], rounds=500, intercept=0.3)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and "500 rounds" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        plots.time_vs_latency([0.0, 1.0], [0.3], rounds=5, intercept=0.0)
+    with pytest.raises(ValueError, match="rounds"):
+        plots.time_vs_latency([0.0], [0.3], rounds=-1, intercept=0.0)
