@@ -4,7 +4,9 @@ Logical devices must be configured before TensorFlow initialises its devices, so
 fresh process (:func:`rnnsec.privacy.distributed.replica_report` starts it). It compares the
 distributed update with the single-device one for the same batch and noise draw, and measures
 the noise standard deviation of the update on 10,250 coordinates with the noise added once on
-one replica, once on R replicas, and per replica (the mistake). Chapter 3.2.
+one replica, once on R replicas, and per replica (the mistake); and trains three epochs on
+Poisson batches with :func:`~rnnsec.privacy.distributed.train_distributed` on R replicas and on
+one, comparing the weights. Chapter 3.2.
 """
 
 import json
@@ -28,6 +30,31 @@ def _configure(replicas: int):
 
 def _flat(grads) -> np.ndarray:
     return np.concatenate([g.numpy().ravel() for g in grads])
+
+
+def _training(tf, keras, distributed, loss, many, one, rng) -> dict:
+    """Three epochs of DP-SGD on Poisson batches on R replicas and on one, from the same
+    initial weights: the same final weights."""
+    from rnnsec.privacy.dp import poisson_batches
+
+    x = rng.normal(size=(60, 5, 3)).astype("float32")
+    y = rng.integers(0, 3, size=60)
+    tf.random.set_seed(2)
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(3)])
+    initial = model.get_weights()
+    weights, runs = [], []
+    for strategy in (many, one):
+        model.set_weights(initial)
+        runs.append(distributed.train_distributed(
+            strategy, model, keras.optimizers.SGD(0.5), loss,
+            poisson_batches(x, y, 0.2, seed=4), epochs=3, l2_norm_clip=C,
+            noise_multiplier=SIGMA, delta=1e-3, seed=9))
+        weights.append(np.concatenate([w.ravel() for w in model.get_weights()]))
+    start = np.concatenate([w.ravel() for w in initial])
+    return {"train_gap": float(np.abs(weights[0] - weights[1]).max()),
+            "train_moved": float(np.abs(weights[1] - start).max()),
+            "train_steps": runs[0]["steps"], "train_epsilon": runs[0]["epsilon"],
+            "train_epsilon_one": runs[1]["epsilon"]}
 
 
 def _report(replicas: int) -> dict:
@@ -64,6 +91,7 @@ def _report(replicas: int) -> dict:
         clean = grads(strategy, wide, xw, yw, 0.0, 3)
         report[f"std_{name}"] = float(np.std(grads(strategy, wide, xw, yw, SIGMA, 3, noise)
                                              - clean))
+    report.update(_training(tf, keras, distributed, loss, many, one, rng))
     report.update(expected_std=SIGMA * C / B, coordinates=int(clean.size), sigma=SIGMA, clip=C,
                   expected_batch_size=B)
     return report

@@ -13,7 +13,9 @@ what one device would (Abadi et al. 2016, Algorithm 1):
 4. **Noise** N(0, sigma^2 C^2 I) is added **once** to the total, then divided by the expected
    global batch size B. The standard deviation of the update's noise is sigma C / B whatever R.
 
-:func:`distributed_noisy_gradients` does that. ``noise="per_replica"`` reproduces the classic
+:func:`distributed_noisy_gradients` does that for one batch; :func:`train_distributed` trains
+with it on Poisson batches (:func:`rnnsec.privacy.dp.poisson_batches`) and reports the
+accountant's epsilon for what it ran. ``noise="per_replica"`` reproduces the classic
 mistake for the book: every replica adds its own N(0, sigma^2 C^2 I) before the sum, so the
 update carries sqrt(R) times the intended noise (R draws summed) while the accountant still
 reports the epsilon of sigma; Chapter 3.2 computes what that costs. (Clipping *after* the
@@ -34,7 +36,8 @@ import tensorflow as tf
 
 from rnnsec._validate import check_choice, check_number, check_same_length
 from rnnsec.privacy import clipping
-from rnnsec.privacy.dp import noisy_gradients
+from rnnsec.privacy.accounting import compute_epsilon
+from rnnsec.privacy.dp import Batches, noisy_gradients
 
 NOISE_PLACEMENTS = ("once", "per_replica")
 
@@ -113,6 +116,73 @@ def distributed_noisy_gradients(strategy: tf.distribute.Strategy, model, loss_fn
     noisy = [[noisy_gradients([part], l2_norm_clip, noise_multiplier, 1.0, generator)[0]
               for part in parts] for parts in local]
     return [tf.add_n(parts) / expected_batch_size for parts in noisy]
+
+
+def _batch_gradients(strategy, model, loss_fn, x, y, noise: str, **dp) -> list[tf.Tensor]:
+    """One batch's DP gradient. A Poisson batch with fewer examples than replicas (even an
+    empty one) is clipped on one device and gets the noise once."""
+    if len(y) >= strategy.num_replicas_in_sync:
+        return distributed_noisy_gradients(strategy, model, loss_fn, x, y, noise=noise, **dp)
+    summed = (clipping.clipped_gradient_sum(model, loss_fn, x, y, dp["l2_norm_clip"],
+                                            dp["engine"]).grads if len(y) else
+              [tf.zeros_like(v) for v in model.trainable_variables])
+    return noisy_gradients(summed, dp["l2_norm_clip"], dp["noise_multiplier"],
+                           dp["expected_batch_size"], dp["generator"])
+
+
+def train_distributed(strategy: tf.distribute.Strategy, model, optimizer, loss_fn,
+                      batches: Batches, *, epochs: int, l2_norm_clip: float,
+                      noise_multiplier: float, delta: float, seed: int = 0,
+                      noise: str = "once", engine: str = "auto") -> dict:
+    """Train ``model`` with DP-SGD on ``strategy``'s replicas, one Poisson batch per step.
+
+    Each step samples a batch over the whole training set (``batches`` must come from
+    :func:`rnnsec.privacy.dp.poisson_batches`, the sampling the accountant analyses), computes
+    :func:`distributed_noisy_gradients` and applies them with ``optimizer``. The noise comes
+    from one ``tf.random.Generator`` seeded with ``seed``, so a run on R replicas and a run on
+    one device take the same steps up to float rounding.
+
+    Args:
+        strategy: a ``tf.distribute`` strategy.
+        model: a built Keras model (its variables are updated in place).
+        optimizer: a Keras optimizer.
+        loss_fn: a per-example loss (``reduction="none"``).
+        batches: Poisson batches of the training set.
+        epochs: passes over ``batches`` (>= 1).
+        l2_norm_clip, noise_multiplier: C > 0 and sigma >= 0.
+        delta: the target delta of the reported epsilon, in (0, 1).
+        seed: the noise generator's seed.
+        noise: ``"once"`` or ``"per_replica"`` (the mistake; the epsilon reported is then the
+            one the accountant would wrongly claim, for sigma).
+        engine: the clipping engine.
+
+    Returns:
+        ``{"steps": ..., "epsilon": ..., "delta": ..., "replicas": ...}``; epsilon is None
+        when sigma is 0 (no privacy).
+
+    Abadi et al. 2016 (DP-SGD), data-parallel; Chapter 3.2 (DP across devices).
+    """
+    if not isinstance(batches, Batches) or batches.sampling != "poisson":
+        raise TypeError("batches must be Batches from rnnsec.privacy.dp.poisson_batches "
+                        f"(Poisson sampling), got {batches!r}")
+    check_number("epochs", epochs, low=1, integer=True)
+    check_number("delta", delta, low=0, high=1, low_open=True, high_open=True)
+    check_choice("noise", noise, NOISE_PLACEMENTS)
+    dp = dict(l2_norm_clip=l2_norm_clip, noise_multiplier=noise_multiplier,
+              expected_batch_size=batches.expected_batch_size,
+              generator=tf.random.Generator.from_seed(seed), engine=engine)
+    steps = 0
+    for _ in range(epochs):
+        for x, y in batches.dataset:
+            grads = _batch_gradients(strategy, model, loss_fn, x.numpy(), y.numpy(),
+                                     noise=noise, **dp)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+            steps += 1
+    epsilon = None if noise_multiplier == 0 else compute_epsilon(
+        noise_multiplier, sampling_rate=batches.sampling_rate, steps=steps,
+        delta=delta).epsilon
+    return {"steps": steps, "epsilon": epsilon, "delta": delta,
+            "replicas": strategy.num_replicas_in_sync}
 
 
 def noise_std(noise_multiplier: float, l2_norm_clip: float, expected_batch_size: float, *,

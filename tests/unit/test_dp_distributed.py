@@ -36,6 +36,30 @@ def test_noise_std_is_sigma_c_over_b_whatever_the_replicas(report):
     assert abs(wrong - np.sqrt(2) * report["expected_std"]) <= np.sqrt(2) * tol
 
 
+def test_training_on_replicas_equals_training_on_one_device(report):
+    # 3 epochs of Poisson batches: the weights moved, and both runs took the same steps
+    assert report["train_steps"] == 15
+    assert report["train_moved"] > 1e-3
+    assert report["train_gap"] <= 1e-4 * max(1.0, report["train_moved"])
+    assert report["train_epsilon"] == report["train_epsilon_one"] > 0
+
+
+def test_train_distributed_wants_poisson_batches():
+    import tensorflow as tf
+
+    from rnnsec.compat import keras
+    from rnnsec.privacy.dp import shuffled_batches
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
+    strategy = tf.distribute.get_strategy()
+    batches = shuffled_batches(np.zeros((4, 2)), np.zeros(4), 2)
+    with pytest.raises(TypeError, match="poisson_batches"):
+        distributed.train_distributed(strategy, model, keras.optimizers.SGD(0.1), loss, batches,
+                                      epochs=1, l2_norm_clip=1.0, noise_multiplier=1.0,
+                                      delta=1e-5)
+
+
 def test_noise_std_formula_and_validation():
     assert distributed.noise_std(1.0, 2.0, 4.0) == pytest.approx(0.5)
     wrong = distributed.noise_std(1.0, 2.0, 4.0, replicas=4, noise="per_replica")
