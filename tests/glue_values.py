@@ -61,6 +61,7 @@ TIMING = {
         **{name: "a ratio or fit of measured wall-clock times"
            for name in ("net_wan_ratio", "net_wan_latency_share", "net_slope", "net_slope_se",
                         "net_r2", "net_batch_gain")},
+        "net_slope_verdict": "a sentence chosen from the fitted slope of wall-clock times",
     },
     "43_certified": {
         "linear_seconds": "wall-clock seconds of the linear bounds, all models and radii",

@@ -41,6 +41,7 @@ from rnnsec.mpc.networked import (
     measure_links,
     networked_rnn_predict,
 )
+from rnnsec.mpc.operations import CRYPTEN_2PC_SECONDS, format_operations, operation_costs
 from rnnsec.mpc.parties import PartyGroup, PartyRun, run_parties
 from rnnsec.mpc.ring import FixedPointRangeError, decode, encode, max_abs_value
 from rnnsec.mpc.rnn import (
@@ -71,4 +72,6 @@ __all__ = [
     "run_parties", "PartyGroup", "PartyRun", "PartyError", "Transport", "LinkProfile",
     "PROFILES", "predicted_seconds", "networked_rnn_predict", "NetworkedInferenceResult",
     "measure_links", "latency_fit",
+    # per-operation costs beside CrypTen's published ones
+    "operation_costs", "format_operations", "CRYPTEN_2PC_SECONDS",
 ]
