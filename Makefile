@@ -34,7 +34,7 @@ CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 
 .PHONY: help venv venv-current book test lint test-pinned test-current nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
-        venv-grade assignments grade test-grading
+        venv-grade assignments assignment-times grade test-grading
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
@@ -139,6 +139,13 @@ student: $(VENV)/.installed assignments
 assignments: $(VENV_GRADE)/.installed
 	rm -rf $(ASSIGNMENT_EDITIONS)
 	$(VENV_GRADE)/bin/python tools/assignments.py $(ASSIGNMENT_EDITIONS) $(ASSIGNMENTS)
+
+# Measure each assignment's solutions as the grader runs them (CPU seconds) for the teachers'
+# page's workload estimates: assignments/runtimes.json (commit it).
+assignment-times: $(VENV_GRADE)/.installed
+	rm -rf $(ASSIGNMENT_EDITIONS)
+	$(VENV_GRADE)/bin/python tools/assignments.py $(ASSIGNMENT_EDITIONS) $(ASSIGNMENTS) \
+	    --runtimes assignments/runtimes.json
 
 # Grade every notebook under SUBMISSIONS (one per student and assignment) with the
 # autograders: SUBMISSIONS/gradebook.csv and .json, one row per submission and question.

@@ -12,8 +12,13 @@ this tool writes, under ``OUT_DIR``:
   include the hidden ones; ``autograder/aN_name.json``: the questions, their points and which
   are graded by hand (``tools/grade.py`` reads it).
 
-Usage: ``python tools/assignments.py OUT_DIR [SOURCE.md ...]`` with otter-grader installed
-(the Makefile's ``.venv-grade``). The teachers' page (book/teachers.md) describes the editions.
+With ``--runtimes FILE`` it then grades the instructor editions and writes each assignment's
+measured CPU seconds (a run of its solutions, as the grader runs them) to ``FILE``, which the
+teachers' page reads for its workload estimates (``make assignment-times``).
+
+Usage: ``python tools/assignments.py OUT_DIR [SOURCE.md ...] [--runtimes FILE]`` with
+otter-grader installed (the Makefile's ``.venv-grade``). The teachers' page (book/teachers.md)
+describes the editions.
 """
 
 from __future__ import annotations
@@ -90,10 +95,27 @@ def build_one(source: pathlib.Path, out_dir: pathlib.Path) -> dict:
     return summary
 
 
+def measure(out_dir: pathlib.Path, target: pathlib.Path) -> dict[str, float]:
+    """Grade the instructor editions; write and return {assignment: CPU seconds}."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from grade import grade, totals
+
+    rows = grade(out_dir / "instructor", out_dir / "autograder")
+    times = {}
+    for t in totals(rows):
+        if t["auto_score"] != t["auto_max"]:
+            raise RuntimeError(f"{t['submission']}: the solutions score {t['auto_score']} of "
+                               f"{t['auto_max']}")
+        times[t["assignment"]] = t["cpu_seconds"]
+    target.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=pathlib.Path)
     parser.add_argument("sources", nargs="*", type=pathlib.Path)
+    parser.add_argument("--runtimes", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
     sources = args.sources or sorted((ROOT / "assignments").glob("a*.md"))
     for source in sources:
@@ -101,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         points = sum(q["points"] for q in summary["questions"])
         print(f"wrote {summary['assignment']}: {len(summary['questions'])} questions, "
               f"{points:g} points")
+    if args.runtimes is not None:
+        print(f"wrote {args.runtimes}: {measure(args.out_dir, args.runtimes)}")
     return 0
 
 

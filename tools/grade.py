@@ -10,7 +10,8 @@ be graded, and every question's tests, public and hidden, are run on their own.
 
 Writes ``OUT.csv`` and ``OUT.json``: one row per submission and question with the score, the
 points, whether the question is graded by hand (its score is left empty for the grader) and
-the failing tests' messages; and ``OUT-totals.csv``, one row per submission.
+the failing tests' messages; and ``OUT-totals.csv``, one row per submission (with the CPU
+seconds its run took: otter and its kernel).
 
 Usage: ``python tools/grade.py SUBMISSIONS --autograders DIR --out OUT [--timeout S]``.
 """
@@ -22,13 +23,15 @@ import csv
 import json
 import pathlib
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 
 import nbformat
 
-FIELDS = ["submission", "assignment", "question", "kind", "score", "max_score", "messages"]
+FIELDS = ["submission", "assignment", "question", "kind", "score", "max_score", "messages",
+          "cpu_seconds"]
 _CASE = re.compile(r"^\s*(\S+) - (\d+) (message|result):\s*(.*)$")
 
 
@@ -80,6 +83,12 @@ def failing_messages(output: str) -> str:
     return " | ".join(failed)
 
 
+def child_cpu_seconds() -> float:
+    """User + system CPU time of the finished child processes (otter and its kernels)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_otter(path: pathlib.Path, zip_path: pathlib.Path, timeout: float) -> tuple[dict, str]:
     """Otter's results for one submission ({question: (score, output)}) and an error, if any."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,11 +109,13 @@ def run_otter(path: pathlib.Path, zip_path: pathlib.Path, timeout: float) -> tup
 def grade_submission(path: pathlib.Path, label: str, grader: dict, assignment: str,
                      timeout: float) -> list[dict]:
     """One row per question of ``assignment`` for the submission at ``path``."""
+    start = child_cpu_seconds()
     scores, error = run_otter(path, grader["zip"], timeout)
+    cpu = round(child_cpu_seconds() - start, 1)
     rows = []
     for q in grader["questions"]:
         row = {"submission": label, "assignment": assignment, "question": q["name"],
-               "max_score": q["points"]}
+               "max_score": q["points"], "cpu_seconds": cpu}
         if q["manual"]:
             row.update(kind="manual", score=None, messages="graded by hand (rubric in the "
                                                            "instructor edition)")
@@ -130,7 +141,8 @@ def grade(submissions: pathlib.Path, autograders: pathlib.Path, timeout: float =
         if assignment is None:
             rows.append({"submission": label, "assignment": None, "question": None,
                          "kind": "error", "score": 0.0, "max_score": 0.0,
-                         "messages": f"not a submission of {sorted(graders)}"})
+                         "messages": f"not a submission of {sorted(graders)}",
+                         "cpu_seconds": 0.0})
             continue
         print(f"grading {label} ({assignment})", flush=True)
         rows += grade_submission(path, label, graders[assignment], assignment, timeout)
@@ -144,7 +156,8 @@ def totals(rows: list[dict]) -> list[dict]:
         t = out.setdefault(row["submission"], {"submission": row["submission"],
                                                 "assignment": row["assignment"],
                                                 "auto_score": 0.0, "auto_max": 0.0,
-                                                "manual_max": 0.0})
+                                                "manual_max": 0.0,
+                                                "cpu_seconds": row["cpu_seconds"]})
         if row["kind"] == "manual":
             t["manual_max"] += row["max_score"]
         else:
