@@ -1,9 +1,9 @@
 """No hidden test, and no value it checks against, reaches a student.
 
 The hidden tests live only in the autograder zips (and the instructor edition). This test reads
-them from the zips and fails when any of their code (function names, the seeds of the inputs
-the student never sees, any longer line) appears in the student edition or in any file of the
-installed ``rnnsec`` package (which students install).
+them from the zips and fails when any of them can be recognised (its name, the seeds and shapes
+of the inputs the student never sees, any of its assertions) in the student edition or in any
+file of the installed ``rnnsec`` package (which students install).
 """
 
 import ast
@@ -38,8 +38,11 @@ def hidden_tests(zip_path: pathlib.Path) -> list[tuple[str, str]]:
 
 
 def fingerprints(source: str, name: str) -> set[str]:
-    """Strings that identify a hidden test: its name, its seeds and its longer lines."""
-    lines = {line.strip() for line in source.splitlines() if len(line.strip()) >= 40}
+    """Strings that identify a hidden test: its name, the seeds and shapes of its unseen
+    inputs, and its checks (every ``assert`` line). Its reference computations are plain
+    correct code (the book's solutions compute the same), so they are not fingerprints."""
+    lines = {line.strip() for line in source.splitlines()
+             if line.strip().startswith("assert ") or "size=(" in line or "seed=" in line}
     return {name, *_SEED.findall(source), *lines}
 
 
