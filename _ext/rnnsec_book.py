@@ -16,6 +16,9 @@
    (``assignments/aN_name.md``: questions, chapters, points, graded by code or by hand) and the
    CPU seconds of their solutions measured by ``make assignment-times``
    (``assignments/runtimes.json``).
+4. The Colab button opens the chapter's Colab edition (``tools/colab.py``: glued numbers,
+   citations and directives as plain Markdown) from the branch ``rnnsec_colab_branch``, not
+   the book's source notebook, whose MyST markup Colab would show raw.
 """
 
 from __future__ import annotations
@@ -276,12 +279,30 @@ class SelfCheckTable(SphinxDirective):
                        rows)]
 
 
+def colab_edition_url(url: str, branch: str) -> str:
+    """A Colab button's address, pointed at the same notebook on the branch ``branch``."""
+    new, count = re.subn(r"/blob/[^/]+/", f"/blob/{branch}/", url, count=1)
+    if not count:
+        raise ValueError(f"a Colab address must contain /blob/<branch>/, got {url!r}")
+    return new
+
+
+def _point_colab_button(app, pagename, templatename, context, doctree) -> None:
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab" and "url" in button:
+                button["url"] = colab_edition_url(button["url"], app.config.rnnsec_colab_branch)
+
+
 def setup(app):
     app.add_directive("self-check-table", SelfCheckTable)
     app.add_directive("course-plan", CoursePlan)
     app.add_directive("assignment-table", AssignmentTable)
     app.add_directive("profile-table", ProfileTable)
     app.add_config_value("rnnsec_chapter_docs", {}, "env")
+    app.add_config_value("rnnsec_colab_branch", "colab", "html")
+    # After sphinx-book-theme's launch buttons (priority 501).
+    app.connect("html-page-context", _point_colab_button, priority=502)
     app.connect("builder-inited", _set_docs)
     app.connect("source-read", _note_exec_data)
     app.connect("autodoc-process-docstring", _split_attribute_names, priority=400)

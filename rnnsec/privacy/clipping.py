@@ -8,9 +8,12 @@ gradient ``||g_i||`` so that it can clip it to ``C``. Two engines compute it her
 loop) where ``tf.vectorized_map`` fails. With ``general_method="auto"`` a model that contains a
 Keras recurrent layer (``keras.layers.RNN``) uses ``tf.map_fn``: TensorFlow 2.15's pfor fails
 on their while loops (a variant-dtype error), and on TensorFlow 2.21 it took about 14 s to
-trace and failed at run time for a Conv1D + LSTM model (a TensorList error). Every other model
-tries ``tf.vectorized_map`` and falls back to ``tf.map_fn`` with a warning if its conversion
-fails. (Keras's recurrent layers normally run on the fast engine anyway.)
+trace and failed at run time for a Conv1D + LSTM model (a TensorList error). On TensorFlow
+2.20 (Colab's in 2026) pfor over ``rnnsec.layers``' recurrent layers returned wrong gradients
+for a language model (return_sequences) and then crashed the process ("free(): invalid
+pointer"), so there every recurrent model uses ``tf.map_fn`` too (``PFOR_UNSAFE_FOR_RNN``).
+Every other model tries ``tf.vectorized_map`` and falls back to ``tf.map_fn`` with a warning if
+its conversion fails. (Keras's recurrent layers normally run on the fast engine anyway.)
 
 ``engine="fast"`` never runs the model per example. It runs the model's *tapped twin*
 (``rnnsec.privacy.fast_layers``: the same graph on the same variables, with every layer that
@@ -444,12 +447,21 @@ def _in_model_order(model, by_id: dict) -> list:
 
 
 # ==================================================================================== general
+# TensorFlow releases whose pfor (tf.vectorized_map) gives wrong per-example gradients through
+# rnnsec's recurrent layers (see the module docstring); tests/unit/test_clipping.py finds them.
+PFOR_UNSAFE_FOR_RNN = ("2.20.",)
+
+
 def _general_method(model, method: str) -> str:
     if method != "auto":
         return method
-    has_rnn = any(isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
-                  for layer in _all_layers(model))
-    return "map_fn" if has_rnn else "vectorized_map"
+    layers = _all_layers(model)
+    keras_rnn = any(isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
+                    for layer in layers)
+    own = tuple(rnnsec_layers.RECURRENT_LAYERS.values())
+    own_rnn = any(isinstance(layer, own) for layer in layers)
+    unsafe = own_rnn and tf.__version__.startswith(PFOR_UNSAFE_FOR_RNN)
+    return "map_fn" if keras_rnn or unsafe else "vectorized_map"
 
 
 def _all_layers(model) -> list:
