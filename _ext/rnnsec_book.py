@@ -10,8 +10,12 @@
    ("x_train, x_test: ...") is split into one entry per field; every "Chapter 3.1" becomes a
    link to that chapter; and an entry whose docstring names no chapter gets "Taught in" the
    chapters its module's docstring names.
-3. The ``{course-plan}`` and ``{self-check-table}`` directives of the teachers' page and the
-   ``{profile-table}`` of the setup page, read from ``rnnsec.config``.
+3. The ``{course-plan}``, ``{self-check-table}`` and ``{assignment-table}`` directives of the
+   teachers' page and the ``{profile-table}`` of the setup page, read from ``rnnsec.config``.
+   ``{assignment-table}`` reads the graded assignments' otter-assign sources
+   (``assignments/aN_name.md``: questions, chapters, points, graded by code or by hand) and the
+   CPU seconds of their solutions measured by ``make assignment-times``
+   (``assignments/runtimes.json``).
 4. The Colab button opens the chapter's Colab edition (``tools/colab.py``: glued numbers,
    citations and directives as plain Markdown) from the branch ``rnnsec_colab_branch``, not
    the book's source notebook, whose MyST markup Colab would show raw.
@@ -179,6 +183,67 @@ class CoursePlan(SphinxDirective):
                        rows)]
 
 
+_QUESTION = re.compile(r"^# BEGIN QUESTION\n(.*?)^```", re.M | re.S)
+_PROMPT = re.compile(r"^\*\*Question (\d+) \(([^,]+(?:, [^,]+)*?), (?:[a-z ]+, )?(\d+) points?\)",
+                     re.M)
+
+
+def assignment_summary(path: pathlib.Path) -> dict:
+    """Title and questions of an otter-assign source: [(number, chapters, points, manual)]."""
+    text = path.read_text(encoding="utf-8")
+    title = next(line[2:].strip() for line in text.splitlines() if line.startswith("# ")
+                 and not line.startswith("# BEGIN") and not line.startswith("# ASSIGNMENT"))
+    configs = [dict(re.findall(r"^(\w+): *(.+)$", m.group(1), re.M))
+               for m in _QUESTION.finditer(text)]
+    prompts = _PROMPT.findall(text)
+    if len(configs) != len(prompts) or not configs:
+        raise ValueError(f"{path.name}: {len(configs)} questions but {len(prompts)} prompts "
+                         "'**Question N (chapters, points)'")
+    questions = []
+    for config, (number, chapters, points) in zip(configs, prompts, strict=True):
+        if float(config["points"]) != float(points):
+            raise ValueError(f"{path.name}: question {number} says {points} points, its config "
+                             f"{config['points']}")
+        questions.append((int(number), chapters, float(points),
+                          config.get("manual", "false").strip() == "true"))
+    return {"title": title, "questions": questions}
+
+
+class AssignmentTable(SphinxDirective):
+    """The graded assignments: one content line each, ``a1_attacks | week``.
+
+    Questions, chapters and points come from the otter-assign sources; the last column is the
+    measured CPU time of the solutions (``make assignment-times``).
+    """
+
+    has_content = True
+
+    def run(self):
+        root = pathlib.Path(self.env.srcdir) / "assignments"
+        times = json.loads((root / "runtimes.json").read_text())
+        rows = []
+        for line in (raw for raw in self.content if raw.strip()):
+            name, week = (part.strip() for part in line.split("|", 1))
+            try:
+                info = assignment_summary(root / f"{name}.md")
+            except (OSError, ValueError, StopIteration) as error:
+                raise self.error(f"assignment-table: {name}: {error}") from error
+            if name not in times:
+                raise self.error(f"assignment-table: {name} has no measured run time: run "
+                                 "`make assignment-times`")
+            parts = [f"Q{n} ({ch}): {p:g}{' by hand' if manual else ''}"
+                     for n, ch, p, manual in info["questions"]]
+            auto = sum(p for *_, p, manual in info["questions"] if not manual)
+            hand = sum(p for *_, p, manual in info["questions"] if manual)
+            rows.append([nodes.paragraph(text=info["title"]), nodes.paragraph(text=week),
+                         nodes.paragraph(text="; ".join(parts)),
+                         nodes.paragraph(text=f"{auto + hand:g} ({auto:g} by code, "
+                                              f"{hand:g} by hand)"),
+                         nodes.paragraph(text=f"{times[name]:.0f}")])
+        return [_table(("Assignment", "Due after week", "Questions (chapters): points",
+                        "Points", "CPU s (solutions)"), (22, 10, 40, 16, 12), rows)]
+
+
 class ProfileTable(SphinxDirective):
     """A table of every field of the run profiles (``rnnsec.config.CPU`` and ``FULL``)."""
 
@@ -232,6 +297,7 @@ def _point_colab_button(app, pagename, templatename, context, doctree) -> None:
 def setup(app):
     app.add_directive("self-check-table", SelfCheckTable)
     app.add_directive("course-plan", CoursePlan)
+    app.add_directive("assignment-table", AssignmentTable)
     app.add_directive("profile-table", ProfileTable)
     app.add_config_value("rnnsec_chapter_docs", {}, "env")
     app.add_config_value("rnnsec_colab_branch", "colab", "html")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from rnnsec import check
 from rnnsec.adversarial import evaluate_robustness
@@ -34,12 +35,40 @@ def test_5_1_1_scores(toy):
     assert _fails(check.exercise("5.1-1", (clean, robust), **ctx))
 
 
-def test_5_1_2_gap():
-    assert check.exercise("5.1-2", {"gap": 0.0, "l2_differs": True}).passed
-    assert check.exercise("5.1-2", {"gap": np.float32(3e-8), "l2_differs": True}).passed
-    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_differs": False}))
-    assert _fails(check.exercise("5.1-2", {"gap": 0.2, "l2_differs": True}))
-    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_differs": "yes"}))
+def _l2_gap(model, x, y, epsilon, stop_both=False):
+    """The exercise's L2-step gradient gap, written out as a reader would."""
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    x = tf.constant(x)
+    grads = []
+    for stop in (True, False):
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                first = loss_fn(y, model(x, training=False))
+            g = inner.gradient(first, x)
+            if stop or stop_both:
+                g = tf.stop_gradient(g)
+            g = g / tf.norm(tf.reshape(g, [len(y), -1]), axis=1)[:, None, None]
+            loss = loss_fn(y, model(tf.clip_by_value(x + epsilon * g, 0.0, 1.0), training=True))
+        grads.append(outer.gradient(loss, model.trainable_variables))
+    return max(float(tf.reduce_max(tf.abs(a - b))) for a, b in zip(*grads, strict=True))
+
+
+def test_5_1_2_gap(toy):
+    model, x, y = toy
+    x, y = x[:32], y[:32]
+    ctx = dict(model=model, x=x, y=y, epsilon=0.5)
+    l2_gap = _l2_gap(model, x, y, 0.5)
+    assert l2_gap > 1e-6
+    assert check.exercise("5.1-2", {"gap": 0.0, "l2_gap": l2_gap}, **ctx).passed
+    assert check.exercise("5.1-2", {"gap": np.float32(3e-8), "l2_gap": l2_gap}, **ctx).passed
+    stopped = _l2_gap(model, x, y, 0.5, stop_both=True)
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_gap": stopped}, **ctx))
+    other_eps = _l2_gap(model, x, y, 0.1)
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_gap": other_eps}, **ctx))
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_gap": 1.0}, **ctx))
+    assert _fails(check.exercise("5.1-2", {"gap": 0.2, "l2_gap": l2_gap}, **ctx))
+    assert _fails(check.exercise("5.1-2", {"gap": 0.0, "l2_differs": True}, **ctx))
 
 
 def test_5_1_3_grey_levels(toy):
@@ -55,7 +84,9 @@ def test_5_1_3_grey_levels(toy):
     assert _fails(check.exercise("5.1-3", {"b": curves["a"]}, **ctx))
 
 
-def test_strict_mode_raises(monkeypatch):
+def test_strict_mode_raises(monkeypatch, toy):
+    model, x, y = toy
     monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError, match="5.1-2"):
-        check.exercise("5.1-2", {"gap": 0.5, "l2_differs": True})
+        check.exercise("5.1-2", {"gap": 0.5, "l2_gap": 1.0}, model=model, x=x[:8], y=y[:8],
+                       epsilon=0.5)
