@@ -69,6 +69,15 @@ def read_source(path: pathlib.Path):
     return jupytext.read(path, fmt="md:myst")
 
 
+def autograder_requirements() -> str:
+    """What the autograder installs: this release of rnnsec (tools/setup_cell.py's one install
+    source, the tag ``v<version>`` of _config.yml's repository)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import setup_cell
+
+    return setup_cell.requirement() + "\n"
+
+
 def build_one(source: pathlib.Path, out_dir: pathlib.Path) -> dict:
     """Run otter assign on one source and lay its three editions out under ``out_dir``."""
     nb = read_source(source)
@@ -78,7 +87,7 @@ def build_one(source: pathlib.Path, out_dir: pathlib.Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         nbformat.write(nb, work / f"{name}.ipynb")
-        shutil.copyfile(source.parent / "requirements.txt", work / "requirements.txt")
+        (work / "requirements.txt").write_text(autograder_requirements())
         subprocess.run([sys.executable, "-m", "otter", "assign", f"{name}.ipynb", "dist"],
                        cwd=work, check=True)
         dist = work / "dist"

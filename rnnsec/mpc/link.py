@@ -1,6 +1,6 @@
 """Emulated network links between MPC parties: latency, bandwidth and the time they predict.
 
-The parties of :func:`~rnnsec.mpc.parties.run_parties` talk over loopback TCP, which is far
+The parties of :func:`~rnnsec.mpc.run_parties` talk over loopback TCP, which is far
 faster than any real network. A :class:`LinkProfile` slows every party-to-party link down
 *inside the transport*: the sender stamps each message with the time it would arrive on a link
 of the given one-way latency and bandwidth (a message waits for the link to finish the

@@ -1,7 +1,7 @@
 """Secure RNN inference with every party in its own process, over (emulated) network links.
 
-:func:`networked_rnn_predict` runs :func:`~rnnsec.mpc.rnn.secure_rnn_predict` through
-:func:`~rnnsec.mpc.parties.run_parties`: the client's process alone holds the sequences, the
+:func:`networked_rnn_predict` runs :func:`~rnnsec.mpc.secure_rnn_predict` through
+:func:`~rnnsec.mpc.run_parties`: the client's process alone holds the sequences, the
 model owner's alone holds the weights (the others get zero arrays of the same shapes, which
 the protocol never reads), and only the client's process learns the logits. It returns the
 logits with the measured wall time and what really crossed the sockets, beside the
@@ -80,7 +80,7 @@ def networked_rnn_predict(weights, x, cell: str = "lstm", lengths=None, *, parti
 
     Args:
         weights, x, cell, lengths, method, function_options: as in
-            :func:`~rnnsec.mpc.rnn.secure_rnn_predict` (party 0 is the client, party 1 the
+            :func:`~rnnsec.mpc.secure_rnn_predict` (party 0 is the client, party 1 the
             model owner, party 2 a helper).
         parties: 2 or 3.
         link: a :class:`~rnnsec.mpc.link.LinkProfile`, ``"loopback"``, ``"lan"``, ``"wan"``
@@ -134,7 +134,7 @@ def measure_links(weights, x, cell: str = "lstm", lengths=None, *,
         One dict per setting: ``setting``, ``latency_ms``, ``mbit_s`` (None: unlimited),
         ``sequences``, ``seconds`` (measured wall time of the inference), ``rounds``,
         ``online_kb``, ``link_kb`` (the busiest directed link) and ``predicted_s``
-        (:func:`~rnnsec.mpc.link.predicted_seconds` on top of the loopback time; None for the
+        (:func:`~rnnsec.mpc.predicted_seconds` on top of the loopback time; None for the
         in-process row and when no loopback row was measured).
 
     Chapter 3.3 (running the parties apart).

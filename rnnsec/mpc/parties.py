@@ -325,7 +325,7 @@ def run_parties(fn, inputs, *, dealer_inputs=None, seed: int = 0, link=None,
             :class:`PartyGroup`).
         seed: the session seed.
         link: a :class:`~rnnsec.mpc.link.LinkProfile`, a name in
-            :data:`~rnnsec.mpc.link.PROFILES` or None (loopback as it is).
+            ``rnnsec.mpc.PROFILES`` or None (loopback as it is).
         timeout: seconds any receive may wait before the run fails.
         session_options: other keyword arguments of :class:`Session`.
 

@@ -1,6 +1,6 @@
 """The trusted dealer as its own process, in an offline phase: each party gets only its shares.
 
-In a networked session (:func:`~rnnsec.mpc.parties.run_parties`) the dealer runs in a process
+In a networked session (:func:`~rnnsec.mpc.run_parties`) the dealer runs in a process
 of its own. Preprocessing depends on the circuit, not on the data, so before the online phase
 the dealer runs the parties' function once itself, on placeholder inputs of the right shapes
 (zeros), in an in-process :class:`~rnnsec.mpc.session.Session` with the session's seed: that

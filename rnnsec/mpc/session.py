@@ -110,7 +110,7 @@ class Session:
         keep_views: keep every received payload so that ``view(party)`` can show it. Turn it
             off for long runs (the views hold a copy of every message).
         transport: None (the default) simulates every party in this process. Inside one
-            party's process of :func:`~rnnsec.mpc.parties.run_parties`, a
+            party's process of :func:`~rnnsec.mpc.run_parties`, a
             :class:`~rnnsec.mpc.transport.Transport`: then the session is that party's, it
             really sends its own shares and receives the others' (the other parties' shares
             it carries are zero placeholders, never used for a result), and its dealer is the
@@ -158,7 +158,7 @@ class Session:
 
     @property
     def party(self) -> int | None:
-        """The index of the party this process plays (None: all of them, simulated)."""
+        """Which party this process plays, by index; None when the session simulates all."""
         return None if self._transport is None else self._transport.party
 
     @staticmethod

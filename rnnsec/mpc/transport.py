@@ -89,7 +89,7 @@ class Transport:
         link: the emulated :class:`~rnnsec.mpc.link.LinkProfile` of every peer link.
         timeout: seconds a receive may wait before raising :class:`PartyError`.
         dealer_material: this party's offline material from the dealer process, in protocol
-            order (:func:`~rnnsec.mpc.remote_dealer.plan_material`); None: no dealer.
+            order (``remote_dealer.plan_material``); None: no dealer.
 
     Attributes:
         sent_messages, sent_bytes: per receiver name, messages and payload bytes sent.
