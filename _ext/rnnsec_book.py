@@ -294,6 +294,26 @@ def _point_colab_button(app, pagename, templatename, context, doctree) -> None:
                 button["url"] = colab_edition_url(button["url"], app.config.rnnsec_colab_branch)
 
 
+def edition_link(pagename: str, prefix: str) -> str:
+    """The address of a page's counterpart in the other edition, relative to the page.
+
+    The Chinese edition is built into ``zh/`` of the English site, so from an English page the
+    counterpart is ``zh/<page>`` (prefix ``"zh/"``) and from a Chinese page ``../<page>``
+    (prefix ``"../"``), both climbing first to the site's root.
+    """
+    return "../" * pagename.count("/") + prefix + pagename + ".html"
+
+
+def _link_other_edition(app, pagename, templatename, context, doctree) -> None:
+    link = app.config.rnnsec_edition_link
+    if not link or pagename not in app.env.found_docs or "body" not in context:
+        return
+    href = edition_link(pagename, link["prefix"])
+    context["body"] = (f'<p class="rnnsec-edition"><a href="{href}" hreflang='
+                       f'"{link.get("hreflang", "")}">{link["text"]}</a></p>\n'
+                       + context["body"])
+
+
 def setup(app):
     app.add_directive("self-check-table", SelfCheckTable)
     app.add_directive("course-plan", CoursePlan)
@@ -301,6 +321,11 @@ def setup(app):
     app.add_directive("profile-table", ProfileTable)
     app.add_config_value("rnnsec_chapter_docs", {}, "env")
     app.add_config_value("rnnsec_colab_branch", "colab", "html")
+    # The link from every page to its counterpart in the other edition (tools/zh_build.py sets
+    # the Chinese edition's).
+    app.add_config_value("rnnsec_edition_link",
+                         {"text": "中文版", "prefix": "zh/", "hreflang": "zh"}, "html")
+    app.connect("html-page-context", _link_other_edition)
     # After sphinx-book-theme's launch buttons (priority 501).
     app.connect("html-page-context", _point_colab_button, priority=502)
     app.connect("builder-inited", _set_docs)

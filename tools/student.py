@@ -12,7 +12,8 @@ self-checks). The student edition of each notebook:
   blank as a whole;
 - clears every output, and opens with a note on how to work through it.
 
-Usage: ``python tools/student.py OUT_DIR [NOTEBOOK ...]`` writes ``OUT_DIR/student/*.ipynb`` and
+Usage: ``python tools/student.py OUT_DIR [--language zh] [NOTEBOOK ...]`` writes
+``OUT_DIR/student/*.ipynb`` and
 ``OUT_DIR/instructor/*.ipynb``. The teachers' page (book/teachers.md) describes the editions.
 """
 
@@ -41,6 +42,16 @@ run the cell; where a `check.exercise(...)` call follows, it tells you whether y
 right (with a hint if not) without showing the solution. "Run all" stops at the first blank
 ({n} blanks in this notebook).
 ```"""
+
+# The same note in the Chinese edition (``--language zh``; tools/zh.py).
+NOTE_ZH = """\
+```{{note}}
+**本章的学生版。** 解答已被删除：每道练习都有一个代码单元，在应填写代码的位置抛出
+`NotImplementedError`。把那一行换成你的答案并运行该单元；若其后有 `check.exercise(...)` 调用，
+它会告诉你答案是否正确（不正确时给出提示），但不会显示解答。“全部运行”会停在第一个空白处
+（本笔记本共有 {n} 个空白）。
+```"""
+NOTES = {"en": NOTE, "zh": NOTE_ZH}
 
 
 def exercise_id(label: str) -> str:
@@ -125,19 +136,20 @@ def student_cells(cells: list) -> list:
     return out
 
 
-def student_notebook(nb):
-    """A student-edition copy of ``nb`` (an nbformat notebook)."""
+def student_notebook(nb, language: str = "en"):
+    """A student-edition copy of ``nb`` (an nbformat notebook), its note in ``language``."""
     student = copy.deepcopy(nb)
     cells = student_cells(nb.cells)
     n_blanks = sum(BLANK_TAG in c.metadata.get("tags", []) for c in cells)
     first_md = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")
-    note = nbformat.v4.new_markdown_cell(NOTE.format(n=n_blanks))
+    note = nbformat.v4.new_markdown_cell(NOTES[language].format(n=n_blanks))
     student.cells = cells[: first_md + 1] + [note] + cells[first_md + 1:]
     student.metadata["rnnsec_edition"] = "student"
     return student
 
 
-def write_editions(out_dir: pathlib.Path, notebooks: list[pathlib.Path]) -> list[pathlib.Path]:
+def write_editions(out_dir: pathlib.Path, notebooks: list[pathlib.Path],
+                   language: str = "en") -> list[pathlib.Path]:
     """Write ``out_dir/student`` and ``out_dir/instructor``; return the student notebooks."""
     written = []
     for edition in ("student", "instructor"):
@@ -145,7 +157,7 @@ def write_editions(out_dir: pathlib.Path, notebooks: list[pathlib.Path]) -> list
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         target = out_dir / "student" / path.name
-        nbformat.write(student_notebook(nb), target)
+        nbformat.write(student_notebook(nb, language), target)
         shutil.copyfile(path, out_dir / "instructor" / path.name)
         written.append(target)
     return written
@@ -155,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=pathlib.Path)
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path)
-    args = parser.parse_args(argv)
+    parser.add_argument("--language", choices=sorted(NOTES), default="en",
+                        help="the language of the student note (zh: the Chinese edition)")
+    args = parser.parse_intermixed_args(argv)
     notebooks = args.notebooks or sorted(pathlib.Path("notebooks").glob("*.ipynb"))
-    for path in write_editions(args.out_dir, notebooks):
+    for path in write_editions(args.out_dir, notebooks, args.language):
         print(f"wrote {path}")
     return 0
 

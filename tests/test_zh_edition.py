@@ -1,0 +1,97 @@
+"""The Chinese edition (tools/zh.py, tools/zh_build.py): the English notebooks' code and outputs,
+every markdown cell translated and current, the same glued numbers, every page translated."""
+
+import importlib.util
+import json
+import pathlib
+import re
+import sys
+from collections import Counter
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+_spec = importlib.util.spec_from_file_location("zh", ROOT / "tools" / "zh.py")
+zh = importlib.util.module_from_spec(_spec)
+sys.modules["zh"] = zh
+_spec.loader.exec_module(zh)
+import zh_build  # noqa: E402
+
+CHAPTERS = zh.chapters()
+_GLUE = re.compile(r"\{glue:(?:text|md|math|figure|any)?\}`([^`:]+)")
+_ROLE_TARGET = re.compile(r"\{(cite|ref|doc|numref|eq)\}`(?:[^`<]*<)?([^`>]+)>?`")
+_TERM_TARGET = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]+?\$", re.S)
+_CODE = re.compile(r"```.*?```|`[^`\n]*`|\\\$", re.S)
+
+
+def _formulas(text: str) -> Counter:
+    """The formulas of a markdown text (code and escaped dollars removed first)."""
+    return Counter(" ".join(f.split()) for f in _MATH.findall(_CODE.sub(" ", text)))
+
+
+def _glue_names(cells) -> list[str]:
+    return sorted(set(_GLUE.findall("\n".join(cells))))
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_markdown_cell_is_translated_and_current(notebook):
+    status = zh.chapter_status(notebook)
+    assert not status["stale"], (f"{notebook.stem}: the English of cells {status['stale']} "
+                                 "changed; update their Chinese (python tools/zh.py skeleton)")
+    assert not status["untranslated"], f"{notebook.stem}: untranslated {status['untranslated']}"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_code_cells_and_outputs_are_the_english_ones(notebook):
+    english = json.loads(notebook.read_text(encoding="utf-8"))
+    chinese = zh_build.chapter_notebook(notebook)
+    assert len(chinese["cells"]) == len(english["cells"])
+    for en, cn in zip(english["cells"], chinese["cells"], strict=True):
+        assert en["cell_type"] == cn["cell_type"]
+        if en["cell_type"] == "code":
+            assert cn == en
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_the_same_glued_numbers_and_references(notebook):
+    english = zh.markdown_cells(notebook)
+    chinese = [t for _, _, t in zh.read_blocks(zh.ZH / "notebooks" / f"{notebook.stem}.md")]
+    assert _glue_names(chinese) == _glue_names(english)
+    for en, cn in zip(english, chinese, strict=True):
+        assert sorted(_ROLE_TARGET.findall(cn)) == sorted(_ROLE_TARGET.findall(en)), en[:80]
+        assert sorted(_TERM_TARGET.findall(cn)) == sorted(_TERM_TARGET.findall(en)), en[:80]
+        missing = _formulas(en) - _formulas(cn)
+        assert not missing, f"formulas not in the translation: {list(missing)}"
+
+
+@pytest.mark.parametrize("path", sorted(zh.ZH.rglob("*.md")), ids=lambda p: p.name)
+def test_bold_renders_next_to_chinese_text(path):
+    bad = [(par[:60], pos) for par in path.read_text(encoding="utf-8").split("\n\n")
+           for pos in zh.unrendered_bold(par)]
+    assert not bad, f"{path.name}: ** printed literally (add a space): {bad}"
+
+
+def test_the_bold_check_finds_what_commonmark_does_not_render():
+    assert zh.unrendered_bold("这是**{term}`x`**（y）用来") == [2]
+    assert zh.unrendered_bold("（注）**粗体**和") == []
+    assert zh.unrendered_bold("这是 **{term}`x`**（y）用来") == []
+    assert zh.unrendered_bold("`**kwargs`") == []
+
+
+@pytest.mark.parametrize("page", zh.pages(), ids=lambda p: p.name)
+def test_every_front_page_is_translated_and_current(page):
+    assert zh.page_status(page) == "translated", f"zh/book/{page.name}: python tools/zh.py page"
+
+
+def test_a_stale_block_is_refused(tmp_path, monkeypatch):
+    notebook = CHAPTERS[0]
+    path = zh.ZH / "notebooks" / f"{notebook.stem}.md"
+    blocks = zh.read_blocks(path)
+    changed = [(i, "0" * 12 if i == 0 else d, t) for i, d, t in blocks]
+    monkeypatch.setattr(zh, "ZH", tmp_path)
+    zh.write_blocks(tmp_path / "notebooks" / f"{notebook.stem}.md", changed)
+    assert zh.chapter_status(notebook)["stale"] == [0]
+    with pytest.raises(SystemExit, match="stale"):
+        zh_build.chapter_notebook(notebook)
