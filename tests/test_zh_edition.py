@@ -95,3 +95,7 @@ def test_a_stale_block_is_refused(tmp_path, monkeypatch):
     assert zh.chapter_status(notebook)["stale"] == [0]
     with pytest.raises(SystemExit, match="stale"):
         zh_build.chapter_notebook(notebook)
+    zh.accept(notebook, [0])  # the translator edited block 0 and accepts it
+    assert zh.chapter_status(notebook)["stale"] == []
+    with pytest.raises(ValueError, match="no blocks"):
+        zh.accept(notebook, [999])

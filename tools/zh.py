@@ -19,6 +19,7 @@ is ``<!-- en:DIGEST -->``, the digest of the English page.
 Usage:
     python tools/zh.py skeleton          # add blocks for new or changed English cells
     python tools/zh.py status            # translated / stale / untranslated, per file
+    python tools/zh.py accept NN_name 4  # block 4's Chinese, edited, matches its new English
     python tools/zh.py build OUT         # the Chinese book's source tree (see build_tree)
 """
 
@@ -105,6 +106,20 @@ def skeleton(notebook: pathlib.Path) -> pathlib.Path:
     return path
 
 
+def accept(notebook: pathlib.Path, indices: list[int]) -> None:
+    """Mark blocks as translating the current English: after editing a stale block's Chinese
+    to match its changed English cell, set the block's digest to that cell's."""
+    path = ZH / "notebooks" / f"{notebook.stem}.md"
+    english = markdown_cells(notebook)
+    blocks = read_blocks(path)
+    known = {i for i, _, _ in blocks}
+    unknown = sorted(set(indices) - known)
+    if unknown:
+        raise ValueError(f"{notebook.stem} has no blocks {unknown}")
+    write_blocks(path, [(i, digest(english[i]) if i in indices else d, t)
+                        for i, d, t in blocks])
+
+
 def page_status(page: pathlib.Path) -> str:
     """``"translated"``, ``"stale"``, ``"untranslated"`` or ``"missing"`` for a front page."""
     path = ZH / "book" / page.name
@@ -166,6 +181,9 @@ def main(argv: list[str]) -> int:
     if command == "page":  # a Chinese front page's first line: python tools/zh.py page book/x.md
         print(f"<!-- en:{digest((ROOT / argv[1]).read_text(encoding='utf-8'))} -->")
         return 0
+    if command == "accept":
+        accept(ROOT / "notebooks" / f"{argv[1]}.ipynb", [int(i) for i in argv[2:]])
+        return 0
     if command == "status":
         bad = 0
         for nb in chapters():
@@ -183,7 +201,7 @@ def main(argv: list[str]) -> int:
 
         build_tree(pathlib.Path(argv[1]))
         return 0
-    raise SystemExit(f"unknown command {command!r}: skeleton, status or build")
+    raise SystemExit(f"unknown command {command!r}: skeleton, status, accept, page or build")
 
 
 if __name__ == "__main__":
