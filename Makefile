@@ -44,7 +44,7 @@ CHAPTERS := $(NOTEBOOKS:.ipynb=.md)
 .PHONY: help venv venv-current venv-colab book test lint test-pinned test-current \
         test-colab nb-full nb-pinned nb-current \
         check-notebooks execute bench bench-opacus lock clean student test-student sync \
-        setup-cell colab book-zh \
+        setup-cell colab book-zh zh-src \
         venv-grade assignments assignment-times grade test-grading
 
 help:
@@ -125,8 +125,10 @@ book: $(VENV)/.installed check-notebooks colab
 # The Chinese edition (tools/zh.py): the English notebooks with their prose swapped for zh/,
 # built as a second book into _build/html/zh/ (nothing is executed again).
 ZH_SRC := _build/zh-src
-book-zh: $(VENV)/.installed
+zh-src: $(VENV)/.installed
 	$(VENV)/bin/python tools/zh.py build $(ZH_SRC)
+
+book-zh: zh-src
 	$(VENV)/bin/jupyter-book build $(ZH_SRC) --path-output $(ZH_SRC) -W -n --keep-going
 	rm -rf _build/html/zh && cp -r $(ZH_SRC)/_build/html _build/html/zh
 
@@ -206,10 +208,9 @@ nb-current: $(VENV_CUR)/.installed
 
 # Student edition (solutions replaced by blanks, self-checks kept) and instructor edition of
 # the chapters, and the graded assignments' student, instructor and autograder editions.
-student: $(VENV)/.installed assignments
+student: $(VENV)/.installed assignments zh-src
 	rm -rf $(EDITIONS)/student $(EDITIONS)/instructor $(EDITIONS)/zh
 	$(VENV)/bin/python tools/student.py $(EDITIONS) $(NOTEBOOKS)
-	$(VENV)/bin/python tools/zh.py build $(ZH_SRC)
 	$(VENV)/bin/python tools/student.py $(EDITIONS)/zh --language zh $(ZH_SRC)/notebooks/*.ipynb
 
 assignments: $(VENV_GRADE)/.installed

@@ -22,13 +22,6 @@ CHAPTERS = zh.chapters()
 _GLUE = re.compile(r"\{glue:(?:text|md|math|figure|any)?\}`([^`:]+)")
 _ROLE_TARGET = re.compile(r"\{(cite|ref|doc|numref|eq)\}`(?:[^`<]*<)?([^`>]+)>?`")
 _TERM_TARGET = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]+?\$", re.S)
-_CODE = re.compile(r"```.*?```|`[^`\n]*`|\\\$", re.S)
-
-
-def _formulas(text: str) -> Counter:
-    """The formulas of a markdown text (code and escaped dollars removed first)."""
-    return Counter(" ".join(f.split()) for f in _MATH.findall(_CODE.sub(" ", text)))
 
 
 def _glue_names(cells) -> list[str]:
@@ -62,7 +55,7 @@ def test_the_same_glued_numbers_and_references(notebook):
     for en, cn in zip(english, chinese, strict=True):
         assert sorted(_ROLE_TARGET.findall(cn)) == sorted(_ROLE_TARGET.findall(en)), en[:80]
         assert sorted(_TERM_TARGET.findall(cn)) == sorted(_TERM_TARGET.findall(en)), en[:80]
-        missing = _formulas(en) - _formulas(cn)
+        missing = Counter(zh.formulas(en)) - Counter(zh.formulas(cn))
         assert not missing, f"formulas not in the translation: {list(missing)}"
 
 

@@ -138,6 +138,15 @@ _PUNCT = re.compile(r"[^\s\w]|_")
 _NOT_PROSE = re.compile(r"(```(?!\{)[^\n]*\n.*?\n```|`[^`\n]*`|\$\$.*?\$\$|\$[^$]+?\$)", re.S)
 
 
+def formulas(text: str) -> list[str]:
+    """The math of a markdown text (``$...$`` and ``$$...$$``, whitespace collapsed), code and
+    escaped dollars left out."""
+    text = re.sub(r"```(?!\{)[^\n]*\n.*?\n```", " ", text, flags=re.S)  # code blocks
+    text = re.sub(r"^```.*$", " ", text, flags=re.M)  # directive fences
+    text = re.sub(r"`[^`]*`|\\\$", " ", text)  # code spans (across lines too), escaped $
+    return [" ".join(f.split()) for f in re.findall(r"\$\$.*?\$\$|\$[^$]+?\$", text, re.S)]
+
+
 def unrendered_bold(paragraph: str) -> list[int]:
     """Positions of ``**`` that CommonMark will print literally in Chinese text.
 
