@@ -59,6 +59,31 @@ def test_the_same_glued_numbers_and_references(notebook):
         assert not missing, f"formulas not in the translation: {list(missing)}"
 
 
+_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # abbreviations (DP, AUC, LiRA) are allowed
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_glued_words_in_chinese_prose_are_chinese(notebook):
+    """A glued verdict or interval quoted by the Chinese prose shows its Chinese twin
+    (``glue(name, value, zh=...)``), not English words inside a Chinese sentence."""
+    chinese = zh_build.chapter_notebook(notebook)
+    texts = zh_build.glued_texts(chinese)
+    quoted = {name for cell in chinese["cells"] if cell["cell_type"] == "markdown"
+              for name in zh_build.glue_roles("".join(cell["source"]))}
+    english = {name: texts[name][:70] for name in sorted(quoted)
+               if _ENGLISH_WORD.search(texts.get(name, ""))}
+    assert not english, f"{notebook.stem}: English glued into Chinese prose (add zh=): {english}"
+
+
+def test_the_chinese_prose_quotes_the_chinese_twin():
+    nb = {"cells": [{"cell_type": "code", "outputs": [
+        {"metadata": {"scrapbook": {"name": n}}, "data": {"text/plain": repr(v)}}
+        for n, v in (("v", "inside the noise"), ("v__zh", "在噪声之内"), ("acc", 0.9))]}]}
+    glued = set(zh_build.glued_texts(nb))
+    assert zh_build.use_chinese_glue("{glue:text}`v`，{glue:md}`v`，{glue:text}`acc:.1%`", glued) \
+        == "{glue:text}`v__zh`，{glue:md}`v__zh`，{glue:text}`acc:.1%`"
+
+
 @pytest.mark.parametrize("path", sorted(zh.ZH.rglob("*.md")), ids=lambda p: p.name)
 def test_bold_renders_next_to_chinese_text(path):
     bad = [(par[:60], pos) for par in path.read_text(encoding="utf-8").split("\n\n")

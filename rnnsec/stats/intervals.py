@@ -88,7 +88,8 @@ class Interval:
         intervals, an approximation for the others)."""
         return (self.high - self.low) / (2 * _z(self.level))
 
-    def text(self, digits: int = 3, *, signed: bool | None = None, prose: bool = False) -> str:
+    def text(self, digits: int = 3, *, signed: bool | None = None, prose: bool = False,
+             language: str = "en") -> str:
         """The interval as the book prints it.
 
         Args:
@@ -96,6 +97,8 @@ class Interval:
             signed: print ``+`` before positive numbers; by default only for a difference.
             prose: the sentence form ``+0.021 (95% interval -0.010 to +0.052)`` instead of
                 ``+0.021 [-0.010, +0.052]``.
+            language: ``"en"`` or ``"zh"``, the prose form's language (Chinese:
+                ``+0.021（95% 区间 -0.010 至 +0.052）``, for the Chinese edition's glue).
 
         Returns:
             The formatted string, e.g. ``interval.text(3)`` -> ``"0.543 [0.512, 0.574]"``.
@@ -103,8 +106,12 @@ class Interval:
         check_number("digits", digits, low=0, integer=True)
         if signed is not None and not isinstance(signed, bool):
             raise TypeError(f"signed must be True, False or None, got {signed!r}")
+        if language not in ("en", "zh"):
+            raise ValueError(f"language must be 'en' or 'zh', got {language!r}")
         spec = f"{'+' if (self.difference if signed is None else signed) else ''}.{digits}f"
         est, low, high = (format(v, spec) for v in (self.estimate, self.low, self.high))
+        if prose and language == "zh":
+            return f"{est}（{self.level * 100:g}% 区间 {low} 至 {high}）"
         if prose:
             return f"{est} ({self.level * 100:g}% interval {low} to {high})"
         return f"{est} [{low}, {high}]"

@@ -27,7 +27,19 @@ def test_glue_records_like_myst_nb(monkeypatch):
     obj, metadata = shown[0]
     assert obj == {book.GLUE_PREFIX + "text/plain": "0.5"}
     assert metadata["scrapbook"] == {"name": "acc", "mime_prefix": book.GLUE_PREFIX}
+    book.glue("verdict", "within the noise", zh="在噪声之内")
+    assert [m["scrapbook"]["name"] for _, m in shown[1:]] == ["verdict", "verdict__zh"]
+    assert shown[2][0] == {book.GLUE_PREFIX + "text/plain": "'在噪声之内'"}
     InteractiveShell.clear_instance()
+
+
+def test_glue_checks_the_chinese_twin():
+    with pytest.raises(TypeError, match="zh must be a non-empty str or of the value's type"):
+        book.glue("verdict", "fine", zh=3)
+    with pytest.raises(TypeError, match=r"\(float\)"):
+        book.glue("verdict", 0.5, zh="")
+    with pytest.raises(ValueError, match="must not end with '__zh'"):
+        book.glue("verdict__zh", "x")
 
 
 def test_not_in_colab_here():

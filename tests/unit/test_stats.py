@@ -146,6 +146,10 @@ def test_interval_text_is_the_books_format():
     assert iv.text(2, signed=True) == "+0.54 [+0.51, +0.57]"
     assert stats.Interval(0.9, 0.8, 0.95, 0.999, "x").text(2, prose=True) == \
         "0.90 (99.9% interval 0.80 to 0.95)"
+    assert d.text(prose=True, language="zh").startswith("+0.150（95% 区间 +")
+    assert iv.text(1, language="zh") == iv.text(1)  # only the prose form has words
+    with pytest.raises(ValueError, match="language must be 'en' or 'zh', got 'fr'"):
+        iv.text(prose=True, language="fr")
 
 
 def test_every_difference_interval_is_marked_as_a_difference():
