@@ -133,11 +133,12 @@ book-zh: zh-src
 	rm -rf _build/html/zh && cp -r $(ZH_SRC)/_build/html _build/html/zh
 
 # The Colab edition (tools/colab.py): each chapter with its glued numbers, citations and
-# directives written as plain Markdown. The book's Colab button opens it from the branch
+# directives written as plain Markdown, in English (notebooks/) and Chinese (zh/notebooks/). The book's Colab button opens it from the branch
 # `rnnsec_colab_branch` of _config.yml, to which _build/colab is published.
-colab: $(VENV)/.installed
+colab: $(VENV)/.installed zh-src
 	rm -rf $(COLAB)
 	$(VENV)/bin/python tools/colab.py $(COLAB) $(NOTEBOOKS)
+	$(VENV)/bin/python tools/colab.py --language zh $(COLAB)/zh $(ZH_SRC)/notebooks/*.ipynb
 
 check-notebooks: $(VENV)/.installed
 	$(VENV)/bin/python tests/notebook_checks.py $(NOTEBOOKS)

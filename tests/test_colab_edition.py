@@ -22,7 +22,11 @@ def _load(name, path):
 
 
 colab = _load("colab", ROOT / "tools" / "colab.py")
+sys.path.insert(0, str(ROOT / "tools"))
+zh = _load("zh", ROOT / "tools" / "zh.py")
+zh_build = _load("zh_build", ROOT / "tools" / "zh_build.py")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EDITIONS = [(path, language) for language in ("en", "zh") for path in NOTEBOOKS]
 LEFT = {
     "role": re.compile(r"\{[a-z][\w:-]*\}`"),
     "directive": re.compile(r"^\s*(?:>\s*)?(?:`{3,}|:{3,})\{", re.M),
@@ -38,10 +42,23 @@ def book():
     return colab.Book.read()
 
 
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.stem)
-def edition(request, book):
-    nb, glued = colab.colab_notebook(request.param, book, "0.0.0")
-    return request.param, nb, glued
+@pytest.fixture(scope="module")
+def book_zh():
+    return colab.Book.read(language="zh")
+
+
+@pytest.fixture(scope="module", params=EDITIONS, ids=lambda e: f"{e[1]}-{e[0].stem}")
+def edition(request, book, book_zh, tmp_path_factory):
+    """(the book's notebook, its Colab edition, the glued values written), in each language:
+    the Chinese one is made from the Chinese book's notebook (tools/zh_build.py)."""
+    path, language = request.param
+    if language == "zh":
+        chinese = tmp_path_factory.mktemp("zh") / path.name
+        chinese.write_text(json.dumps(zh_build.chapter_notebook(path), ensure_ascii=False),
+                           encoding="utf-8")
+        path = chinese
+    nb, glued = colab.colab_notebook(path, book if language == "en" else book_zh, "0.0.0")
+    return path, nb, glued
 
 
 def _markdown(nb):
@@ -109,6 +126,19 @@ def test_citations_are_author_year_links_to_the_bibliography(book):
     site = book.site + "book/bibliography.html#cite-"
     assert text == (f"as shown ([Goodfellow et al., 2015]({site}goodfellow2015explaining); "
                     f"[Madry et al., 2018]({site}madry2018towards))")
+
+
+def test_the_chinese_edition_speaks_chinese(book_zh):
+    nb, _ = colab.colab_notebook(ROOT / "notebooks" / "01_background.ipynb", book_zh, "0.0.0")
+    assert nb.cells[0].source.startswith("> **") and "的 Colab 版。" in nb.cells[0].source
+    assert "https://rnnsec.github.io/rnnsec/zh/notebooks/01_background.html" in nb.cells[0].source
+    plain = _load("myst_plain", ROOT / "tools" / "myst_plain.py")
+    text = ":::{exercise} Budget\n:label: ex-3-1-2\nDo it.\n:::\n```{prf:theorem} Group\nT.\n```"
+    assert plain.blocks_to_markdown(text, "zh").split("\n")[0] == "> **练习 3.1-2（Budget）**"
+    assert "> **定理（Group）。**" in plain.blocks_to_markdown(text, "zh")
+    assert book_zh.labels["ex-1-1"] == ("notebooks/01_background", "练习 1-1")
+    with pytest.raises(ValueError, match="language must be one of"):
+        colab.Book.read(language="fr")
 
 
 def test_accents_and_two_authors(book):

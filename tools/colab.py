@@ -20,7 +20,12 @@ Pages address of ``repository.url``. The book's Colab button opens these noteboo
 branch named by ``rnnsec_colab_branch`` (``_config.yml``, ``sphinx.config``), to which the
 published ``_build/colab`` is pushed, as ``_build/html`` is for the site.
 
-Usage: ``python tools/colab.py OUT_DIR [NOTEBOOK ...]`` writes ``OUT_DIR/notebooks/*.ipynb``
+The Chinese Colab edition is made the same way from the Chinese book's notebooks
+(``tools/zh_build.py``, in ``_build/zh-src``): its links go to the Chinese site (``zh/`` of the
+English one), its titles and labels are read from ``zh/``, and its first cell is in Chinese.
+
+Usage: ``python tools/colab.py OUT_DIR [NOTEBOOK ...]`` writes ``OUT_DIR/notebooks/*.ipynb``;
+``python tools/colab.py --language zh OUT_DIR/zh ZH_NOTEBOOK ...`` the Chinese edition
 (``make colab``, part of ``make book``).
 """
 
@@ -130,21 +135,29 @@ class Book:
     citations: dict[str, str]
     labels: dict[str, tuple[str, str]]
     titles: dict[str, str]
+    language: str = "en"
 
     @classmethod
-    def read(cls, root: pathlib.Path = ROOT) -> Book:
+    def read(cls, root: pathlib.Path = ROOT, language: str = "en") -> Book:
+        """The English book (``language="en"``) or the Chinese one (``"zh"``: site ``zh/``,
+        titles and labels from ``zh/notebooks`` and ``zh/book``)."""
+        if language not in NOTES:
+            raise ValueError(f"language must be one of {sorted(NOTES)}, got {language!r}")
         config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
         site = (config.get("html") or {}).get("baseurl") or _pages(config["repository"]["url"])
         bib = (root / "book" / "references.bib").read_text(encoding="utf-8")
+        source = root if language == "en" else root / "zh"
+        site = site.rstrip("/") + ("/" if language == "en" else "/zh/")
         labels, titles = {}, {}
-        for path in sorted([*(root / "notebooks").glob("*.md"), *(root / "book").glob("*.md")]):
+        for path in sorted([*(source / "notebooks").glob("*.md"),
+                            *(source / "book").glob("*.md")]):
             text = path.read_text(encoding="utf-8")
-            doc = str(path.relative_to(root).with_suffix(""))
-            labels.update({k: (doc, v) for k, v in targets(text).items()})
+            doc = str(path.relative_to(source).with_suffix(""))
+            labels.update({k: (doc, v) for k, v in targets(text, language).items()})
             prose = re.sub(r"^```\{code-cell\}.*?^```", "", text, flags=re.M | re.S)
             heading = re.search(r"^# (.+)$", prose, re.M)
             titles[doc] = heading.group(1).strip() if heading else path.stem
-        return cls(site.rstrip("/") + "/", author_year(bib), labels, titles)
+        return cls(site, author_year(bib), labels, titles, language)
 
     def page(self, doc: str, anchor: str = "") -> str:
         """The address of the book's page ``doc``, at the element whose label is ``anchor``."""
@@ -240,11 +253,14 @@ def _glue(role: str, content: str, values: dict, glued: list, doc: str) -> str:
     return text
 
 
-NOTE = """\
+NOTES = {"en": """\
 > **Colab edition of {title}.** This notebook is generated from the book's chapter (rnnsec
 > {version}): the numbers in the text are those of the book's run, and the references link to
 > the book ({url}). Run the first cell to install rnnsec; *Runtime -> Change runtime type*
-> selects a GPU."""
+> selects a GPU.""", "zh": """\
+> **{title}的 Colab 版。** 本笔记本由本书的章节生成（rnnsec {version}）：正文中的数字是本书那次运行
+> 得到的数字，引用链接到本书（{url}）。运行第一个单元即可安装 rnnsec；菜单 *Runtime -> Change
+> runtime type*（代码执行程序 -> 更改运行时类型）可选择 GPU。代码、输出和图中的标注与英文版相同。"""}
 
 
 def colab_notebook(path: pathlib.Path, book: Book, version: str) -> tuple[object, list]:
@@ -255,14 +271,14 @@ def colab_notebook(path: pathlib.Path, book: Book, version: str) -> tuple[object
     cells = []
     for cell in out.cells:
         if cell.cell_type == "markdown":
-            text = blocks_to_markdown(cell.source)
+            text = blocks_to_markdown(cell.source, book.language)
             cell.source = convert_roles(text, values=values, book=book, doc=doc,
                                         glued=glued).strip("\n")
             if not cell.source.strip():
                 continue
         cells.append(cell)
     title = book.titles.get(doc, path.stem)
-    note = NOTE.format(title=title, version=version, url=book.page(doc))
+    note = NOTES[book.language].format(title=title, version=version, url=book.page(doc))
     out.cells = [nbformat.v4.new_markdown_cell(note), *cells]
     out.metadata.pop("jupytext", None)
     out.metadata["colab"] = {"name": f"{path.stem}.ipynb", "provenance": []}
@@ -272,13 +288,18 @@ def colab_notebook(path: pathlib.Path, book: Book, version: str) -> tuple[object
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--language", choices=sorted(NOTES), default="en",
+                        help="zh: the Chinese edition, from the Chinese book's notebooks")
     parser.add_argument("out_dir", type=pathlib.Path)
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path)
     args = parser.parse_args(argv)
+    if args.language != "en" and not args.notebooks:
+        parser.error("--language zh needs the Chinese book's notebooks (make zh-src)")
     sys.path.insert(0, str(ROOT / "tools"))
     from setup_cell import version
 
-    book, paths = Book.read(), args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    book = Book.read(language=args.language)
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     (args.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb, glued = colab_notebook(path, book, version())

@@ -13,7 +13,8 @@ set of directives; each becomes plain Markdown:
 - ``(label)=`` targets and ``%`` comments are dropped.
 
 A directive not on this list raises ValueError naming it, so a new kind of block cannot reach
-a Colab notebook unconverted.
+a Colab notebook unconverted. With ``language="zh"`` the words the conversion adds are Chinese
+(**练习 4.2-1**, **定理（Title）。**), for the Chinese Colab edition.
 """
 
 from __future__ import annotations
@@ -30,6 +31,26 @@ ADMONITIONS = ("note", "tip", "hint", "important", "warning", "caution", "attent
 PROOF_KINDS = ("theorem", "definition", "lemma", "corollary", "proposition", "remark",
                "example", "property", "observation", "conjecture", "axiom", "criterion",
                "algorithm", "assumption", "notation")
+# The words the conversion adds, per language: a kind's name, "Exercise", "Solution to", "Proof".
+WORDS = {
+    "en": {"exercise": "Exercise {}", "solution": "Solution to Exercise {}", "proof": "Proof.",
+           "title": " ({})", "end": ".",
+           **{kind: kind.capitalize() for kind in (*ADMONITIONS, *PROOF_KINDS)}},
+    "zh": {"exercise": "练习 {}", "solution": "练习 {} 的解答", "proof": "证明。", "title": "（{}）",
+           "end": "。", "note": "注意", "tip": "提示", "hint": "提示", "important": "重要",
+           "warning": "警告", "caution": "小心", "attention": "注意", "danger": "危险",
+           "error": "错误", "seealso": "另见", "theorem": "定理", "definition": "定义",
+           "lemma": "引理", "corollary": "推论", "proposition": "命题", "remark": "注",
+           "example": "例", "property": "性质", "observation": "观察", "conjecture": "猜想",
+           "axiom": "公理", "criterion": "准则", "algorithm": "算法", "assumption": "假设",
+           "notation": "记号"},
+}
+
+
+def _words(language: str) -> dict[str, str]:
+    if language not in WORDS:
+        raise ValueError(f"language must be one of {sorted(WORDS)}, got {language!r}")
+    return WORDS[language]
 
 
 def exercise_number(label: str) -> str:
@@ -66,46 +87,46 @@ def _quote(head: str, content: list[str]) -> list[str]:
     return [f"> {line}".rstrip() for line in lines]
 
 
-def _directive(name: str, argument: str, body: list[str]) -> list[str]:
+def _directive(name: str, argument: str, body: list[str], language: str = "en") -> list[str]:
     """Plain Markdown for one directive (its body already converted)."""
     options, content = _options(body)
+    words = _words(language)
+    title = words["title"].format(argument) if argument else ""
     if name == "admonition":
         return _quote(f"**{argument}**", content)
     if name in ADMONITIONS:
-        title = argument or name.capitalize()
-        return _quote(f"**{title}**", content)
+        return _quote(f"**{argument or words[name]}**", content)
     if name == "exercise":
         number = exercise_number(options.get("label", ""))
-        title = f" ({argument})" if argument else ""
-        return _quote(f"**Exercise {number}{title}**", content)
+        return _quote(f"**{words['exercise'].format(number)}{title}**", content)
     if name == "solution-start":
-        return [f"**Solution to Exercise {exercise_number(argument)}**", "", *content]
+        return [f"**{words['solution'].format(exercise_number(argument))}**", "", *content]
     if name == "solution-end":
         return content
     if name == "prf:proof":
-        return ["*Proof.*", "", *content, "", "∎"]
+        return [f"*{words['proof']}*", "", *content, "", "∎"]
     kind = name.removeprefix("prf:")
     if name.startswith("prf:") and kind in PROOF_KINDS:
-        title = f" ({argument})" if argument else ""
-        return _quote(f"**{kind.capitalize()}{title}.**", content)
+        return _quote(f"**{words[kind]}{title}{words['end']}**", content)
     raise ValueError(f"no plain-Markdown form for the directive {{{name}}}; add one to "
                      "tools/myst_plain.py")
 
 
-def blocks_to_markdown(text: str) -> str:
+def blocks_to_markdown(text: str, language: str = "en") -> str:
     """``text`` with every directive, target and comment replaced (code fences kept)."""
-    return "\n".join(_convert(text.split("\n")))
+    _words(language)
+    return "\n".join(_convert(text.split("\n"), language))
 
 
-def _convert(lines: list[str]) -> list[str]:
+def _convert(lines: list[str], language: str = "en") -> list[str]:
     out, i = [], 0
     while i < len(lines):
         line = lines[i]
         directive, fence = _OPEN.match(line), _FENCE.match(line)
         if directive:
             end = _closing(lines, i, directive.group(1))
-            body = _convert(lines[i + 1:end])
-            out += _directive(directive.group(2), directive.group(3).strip(), body)
+            body = _convert(lines[i + 1:end], language)
+            out += _directive(directive.group(2), directive.group(3).strip(), body, language)
             i = end + 1
         elif fence:
             end = _closing(lines, i, fence.group(1))
@@ -118,11 +139,11 @@ def _convert(lines: list[str]) -> list[str]:
     return out
 
 
-def targets(text: str) -> dict[str, str]:
+def targets(text: str, language: str = "en") -> dict[str, str]:
     """Labels defined in ``text``: ``(label)=`` before a heading, ``:label:`` of a directive;
     each mapped to the words a reference to it shows (the heading, "Exercise 4.2-1",
     "Theorem (title)")."""
-    found, lines = {}, text.split("\n")
+    found, lines, words = {}, text.split("\n"), _words(language)
     for i, line in enumerate(lines):
         if match := _TARGET.match(line):
             heading = next((s for s in lines[i + 1:] if s.strip()), "")
@@ -132,8 +153,9 @@ def targets(text: str) -> dict[str, str]:
             label = next((m.group(2) for m in map(_OPTION.match, lines[i + 1:i + 4])
                           if m and m.group(1) == "label"), None)
             if label and name == "exercise":
-                found[label] = f"Exercise {exercise_number(label)}"
+                found[label] = words["exercise"].format(exercise_number(label))
             elif label and name.startswith("prf:"):
-                kind = name.removeprefix("prf:").capitalize()
-                found[label] = f"{kind} ({argument})" if argument else kind
+                kind = name.removeprefix("prf:")
+                kind = words.get(kind, kind.capitalize())
+                found[label] = kind + (words["title"].format(argument) if argument else "")
     return found
