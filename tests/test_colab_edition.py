@@ -116,7 +116,8 @@ def _book_format(text, fmt):
 def test_code_cells_are_the_books(edition):
     path, nb, _ = edition
     book_nb = nbformat.read(str(path), as_version=4)
-    assert [c.source for c in nb.cells if c.cell_type == "code"] == \
+    assert [c.source for c in nb.cells if c.cell_type == "code"
+            and "check-language" not in c.metadata.get("tags", [])] == \
         [c.source for c in book_nb.cells if c.cell_type == "code"]
 
 
@@ -137,6 +138,9 @@ def test_the_chinese_edition_speaks_chinese(book_zh):
     assert plain.blocks_to_markdown(text, "zh").split("\n")[0] == "> **练习 3.1-2（Budget）**"
     assert "> **定理（Group）。**" in plain.blocks_to_markdown(text, "zh")
     assert book_zh.labels["ex-1-1"] == ("notebooks/01_background", "练习 1-1")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    first_check = next(i for i, c in enumerate(code) if "check.exercise(" in c.source)
+    assert 'check.set_language("zh")' in code[first_check - 1].source
     with pytest.raises(ValueError, match="language must be one of"):
         colab.Book.read(language="fr")
 

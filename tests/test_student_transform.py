@@ -94,3 +94,16 @@ def test_book_notebooks(path):
 
     assert calls(nb.cells) == calls(out.cells) and len(calls(nb.cells)) >= 2
     assert all(not c.get("outputs") for c in out.cells if c.cell_type == "code")
+
+
+def test_the_chinese_edition_sets_the_check_language():
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    english, chinese = student.student_notebook(nb), student.student_notebook(nb, "zh")
+    assert len(chinese.cells) == len(english.cells) + 1
+    tagged = [i for i, c in enumerate(chinese.cells)
+              if "check-language" in c.metadata.get("tags", [])]
+    first_blank = next(i for i, c in enumerate(chinese.cells)
+                       if "student-blank" in c.metadata.get("tags", []))
+    assert tagged == [first_blank - 1]
+    assert 'check.set_language("zh")' in chinese.cells[tagged[0]].source
+    assert not any("set_language" in c.source for c in english.cells)

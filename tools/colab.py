@@ -258,9 +258,10 @@ NOTES = {"en": """\
 > {version}): the numbers in the text are those of the book's run, and the references link to
 > the book ({url}). Run the first cell to install rnnsec; *Runtime -> Change runtime type*
 > selects a GPU.""", "zh": """\
-> **{title}的 Colab 版。** 本笔记本由本书的章节生成（rnnsec {version}）：正文中的数字是本书那次运行
-> 得到的数字，引用链接到本书（{url}）。运行第一个单元即可安装 rnnsec；菜单 *Runtime -> Change
-> runtime type*（代码执行程序 -> 更改运行时类型）可选择 GPU。代码、输出和图中的标注与英文版相同。"""}
+> **{title}的 Colab 版。** 本笔记本由本书的章节生成（rnnsec {version}）：
+> 正文中的数字是本书那次运行得到的数字，引用链接到本书（{url}）。
+> 运行第一个单元即可安装 rnnsec；菜单 *Runtime -> Change runtime type*
+> （代码执行程序 -> 更改运行时类型）可选择 GPU。代码、输出和图中的标注与英文版相同。"""}
 
 
 def colab_notebook(path: pathlib.Path, book: Book, version: str) -> tuple[object, list]:
@@ -279,7 +280,9 @@ def colab_notebook(path: pathlib.Path, book: Book, version: str) -> tuple[object
         cells.append(cell)
     title = book.titles.get(doc, path.stem)
     note = NOTES[book.language].format(title=title, version=version, url=book.page(doc))
-    out.cells = [nbformat.v4.new_markdown_cell(note), *cells]
+    from student import with_check_language
+
+    out.cells = with_check_language([nbformat.v4.new_markdown_cell(note), *cells], book.language)
     out.metadata.pop("jupytext", None)
     out.metadata["colab"] = {"name": f"{path.stem}.ipynb", "provenance": []}
     out.metadata["accelerator"] = "GPU"

@@ -10,7 +10,9 @@ self-checks). The student edition of each notebook:
   ``# END SOLUTION`` by a ``raise NotImplementedError`` blank and keeps the other lines (the
   ``check.exercise(...)`` self-check call); a solution code cell without markers becomes a
   blank as a whole;
-- clears every output, and opens with a note on how to work through it.
+- clears every output, and opens with a note on how to work through it;
+- in the Chinese edition, sets the self-checks' language to Chinese in a code cell just before
+  the first exercise (``rnnsec.check.set_language("zh")``).
 
 Usage: ``python tools/student.py OUT_DIR [--language zh] [NOTEBOOK ...]`` writes
 ``OUT_DIR/student/*.ipynb`` and
@@ -52,6 +54,22 @@ NOTE_ZH = """\
 （本笔记本共有 {n} 个空白）。
 ```"""
 NOTES = {"en": NOTE, "zh": NOTE_ZH}
+# A code cell that makes rnnsec.check answer in the edition's language (none for English).
+CHECK_LANGUAGE = {"zh": 'from rnnsec import check\n\n'
+                        'check.set_language("zh")  # 自我检查的反馈和提示以中文显示'}
+
+
+def with_check_language(cells: list, language: str) -> list:
+    """``cells`` with :data:`CHECK_LANGUAGE`'s cell before the first exercise's code cell (the
+    first blank or ``check.exercise`` call); unchanged for English or a notebook without one."""
+    source = CHECK_LANGUAGE.get(language)
+    first = next((i for i, c in enumerate(cells) if c.cell_type == "code" and (
+        BLANK_TAG in c.metadata.get("tags", []) or "check.exercise(" in c.source)), None)
+    if source is None or first is None:
+        return cells
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["check-language"]
+    return cells[:first] + [cell] + cells[first:]
 
 
 def exercise_id(label: str) -> str:
@@ -143,7 +161,8 @@ def student_notebook(nb, language: str = "en"):
     n_blanks = sum(BLANK_TAG in c.metadata.get("tags", []) for c in cells)
     first_md = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")
     note = nbformat.v4.new_markdown_cell(NOTES[language].format(n=n_blanks))
-    student.cells = cells[: first_md + 1] + [note] + cells[first_md + 1:]
+    student.cells = with_check_language(cells[: first_md + 1] + [note] + cells[first_md + 1:],
+                                        language)
     student.metadata["rnnsec_edition"] = "student"
     return student
 

@@ -14,10 +14,17 @@ def toy_check(monkeypatch):
     @check.register("9.9-1", topic="twice a number")
     def _twice(answer, *, base):
         check.require(isinstance(answer, int), "give a whole number")
-        check.require(answer == 2 * base, "double the base")
-        return "right"
+        check.require(answer == 2 * base, "double the base", zh="把底数加倍")
+        return check.say("right", "对了")
 
     return "9.9-1"
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Every test starts in English, whatever the environment or an earlier test chose."""
+    monkeypatch.delenv(check.LANGUAGE_ENV, raising=False)
+    monkeypatch.setattr(_core, "_CHOSEN", [])
 
 
 def test_right_and_wrong_answers(toy_check, monkeypatch):
@@ -29,7 +36,44 @@ def test_right_and_wrong_answers(toy_check, monkeypatch):
     typed = check.exercise(toy_check, "6", base=3)
     assert not typed.passed and "whole number" in typed.message
     assert wrong.as_dict() == {"exercise": "9.9-1", "passed": False,
-                               "message": "Hint: double the base"}
+                               "message": "Hint: double the base", "language": "en"}
+
+
+def test_feedback_in_chinese(toy_check, monkeypatch):
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+    check.set_language("zh")
+    good, wrong = check.exercise(toy_check, 6, base=3), check.exercise(toy_check, 7, base=3)
+    assert repr(good) == "练习 9.9-1：正确。对了" and good.language == "zh"
+    assert repr(wrong) == "练习 9.9-1：尚未正确。提示：把底数加倍"
+    # a hint without its Chinese twin falls back to English (test_check_languages forbids it)
+    assert check.exercise(toy_check, 6.5, base=3).message == "提示：give a whole number"
+    check.set_language("en")
+    assert repr(check.exercise(toy_check, 7, base=3)) == \
+        "Exercise 9.9-1: Not yet. Hint: double the base"
+    monkeypatch.setattr(_core, "_CHOSEN", [])
+    monkeypatch.setenv(check.LANGUAGE_ENV, "zh")
+    assert check.language() == "zh" and check.exercise(toy_check, 6, base=3).message == "对了"
+
+
+def test_language_choices_are_checked(monkeypatch):
+    with pytest.raises(ValueError, match=r"language must be one of \('en', 'zh'\), got 'fr'"):
+        check.set_language("fr")
+    monkeypatch.setenv(check.LANGUAGE_ENV, "de")
+    with pytest.raises(ValueError, match="RNNSEC_LANGUAGE must be one of"):
+        check.language()
+    with pytest.raises(TypeError, match="zh must be a non-empty str"):
+        check.say("fine", "")
+
+
+def test_a_checker_must_praise_in_both_languages(toy_check, monkeypatch):
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+
+    @check.register("9.9-3", topic="praises in English only")
+    def _english_only(answer):
+        return "right"
+
+    with pytest.raises(TypeError, match="must return say"):
+        check.exercise("9.9-3", 1)
 
 
 def test_a_broken_answer_becomes_a_hint(toy_check, monkeypatch):
@@ -37,7 +81,7 @@ def test_a_broken_answer_becomes_a_hint(toy_check, monkeypatch):
 
     @check.register("9.9-2", topic="calls the answer")
     def _calls(answer):
-        return str(answer(1))
+        answer(1)
 
     def broken(_):
         raise ZeroDivisionError("oops")
@@ -85,3 +129,6 @@ def test_answer_parsers_give_hints():
             helper(bad, ["a"], "d") if helper is check.as_dict else helper(bad, "x")
     with pytest.raises(check.WrongAnswer, match=r"lacks the keys \['b'\]"):
         check.as_dict({"a": 1}, ["a", "b"], "d")
+    with pytest.raises(check.WrongAnswer) as caught:
+        check.as_fraction(1.5, "the accuracy", zh="准确率")
+    assert caught.value.message.zh == "准确率应当是 [0, 1] 中的比例，而你给的是 1.5"
