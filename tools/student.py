@@ -56,7 +56,7 @@ NOTE_ZH = """\
 NOTES = {"en": NOTE, "zh": NOTE_ZH}
 # A code cell that makes rnnsec.check answer in the edition's language (none for English).
 CHECK_LANGUAGE = {"zh": 'from rnnsec import check\n\n'
-                        'check.set_language("zh")  # 自我检查的反馈和提示以中文显示'}
+                        'check.set_language("zh")  # 自检的反馈和提示以中文显示'}
 
 
 def with_check_language(cells: list, language: str) -> list:

@@ -12,20 +12,27 @@ import importlib
 import pkgutil
 
 from rnnsec.check._core import (
+    LANGUAGE_ENV,
+    LANGUAGES,
     STRICT_ENV,
     CheckResult,
+    Message,
     WrongAnswer,
     as_dict,
     as_fraction,
     as_number,
     available,
     exercise,
+    language,
     register,
     require,
+    say,
+    set_language,
 )
 
-__all__ = ["STRICT_ENV", "CheckResult", "WrongAnswer", "as_dict", "as_fraction", "as_number",
-           "available", "exercise", "register", "require"]
+__all__ = ["LANGUAGES", "LANGUAGE_ENV", "STRICT_ENV", "CheckResult", "Message", "WrongAnswer",
+           "as_dict", "as_fraction", "as_number", "available", "exercise", "language", "register",
+           "require", "say", "set_language"]
 
 # Register every chapter's checkers (modules named ch<chapter>.py).
 for _module in pkgutil.iter_modules(__path__):

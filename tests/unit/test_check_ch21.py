@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.adversarial import nearest_neighbors, pgd, simba, word_substitution
 from rnnsec.compat import keras
@@ -90,3 +91,14 @@ def test_strict_mode_raises(toy, monkeypatch):
     with pytest.raises(AssertionError, match="2.1-1"):
         check.exercise("2.1-1", {1: 0.0, 3: 0.5, 10: 1.0, 30: 1.0}, model=model, x=x, y=y,
                        mask=mask, epsilon=0.2)
+
+
+def test_hint_in_chinese(monkeypatch):
+    """Under Chinese the hint is the checker's Chinese twin (a list, not a dict)."""
+    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
+    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
+    result = check.exercise("2.1-1", [0.5, 0.4, 0.3, 0.3], model=None, x=None, y=None, mask=None,
+                            epsilon=0.2)
+    assert result.passed is False and result.language == "zh"
+    assert result.message.startswith("提示：")
+    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+import rnnsec.check._core
 from rnnsec import check
 from rnnsec.certify import certify
 from rnnsec.models import sequence_classifier
@@ -36,3 +37,13 @@ def test_any_k():
     assert _fails(check.exercise("4.3-2", {1: 0.5}, **context))
     assert _fails(check.exercise("4.3-2", {**right, 1: right[1] + 0.1}, **context))
     assert _fails(check.exercise("4.3-2", [0.1], **context))
+
+
+def test_hint_in_chinese(monkeypatch):
+    """Under Chinese the hint is the checker's Chinese twin (two arrays, not four)."""
+    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
+    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
+    result = check.exercise("4.3-1", (np.zeros(3), np.zeros(3)), lo=np.zeros(3), hi=np.ones(3))
+    assert result.passed is False and result.language == "zh"
+    assert result.message.startswith("提示：")
+    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])

@@ -2,6 +2,7 @@
 
 import pytest
 
+import rnnsec.check._core
 from rnnsec import check
 from rnnsec.privacy import accounting
 
@@ -50,3 +51,13 @@ def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError, match="5.2-1"):
         check.exercise("5.2-1", {"article": 0.93, "correct": 0.11})
+
+
+def test_hint_in_chinese(monkeypatch):
+    """Under Chinese the hint is the checker's Chinese twin (the two accuracies swapped)."""
+    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
+    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
+    result = check.exercise("5.2-1", {"article": 0.93, "correct": 0.11})
+    assert result.passed is False and result.language == "zh"
+    assert result.message.startswith("提示：")
+    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
