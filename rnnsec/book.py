@@ -15,7 +15,7 @@ GLUE_PREFIX = "application/papermill.record/"  # myst-nb's key for values glued 
 ZH_SUFFIX = "__zh"  # glue(name, ..., zh=...) also records name + ZH_SUFFIX
 
 
-def glue(name: str, value, display: bool = False, *, zh: str | None = None) -> None:
+def glue(name: str, value, *, display: bool = False, zh: str | None = None) -> None:
     """Record ``value`` under ``name`` for the book's ``{glue}`` roles.
 
     Args:

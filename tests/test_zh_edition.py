@@ -59,7 +59,28 @@ def test_the_same_glued_numbers_and_references(notebook):
         assert not missing, f"formulas not in the translation: {list(missing)}"
 
 
+@pytest.mark.parametrize("path", sorted(zh.ZH.rglob("*.md")), ids=lambda p: p.name)
+def test_no_sentence_is_left_in_english(path):
+    runs = zh.english_runs(path.read_text(encoding="utf-8"))
+    assert not runs, f"{path.name}: English left in the Chinese prose: {runs[:5]}"
+
+
+def test_the_english_run_check_finds_a_sentence_but_not_code_or_math():
+    assert zh.english_runs("这是 the rest of this sentence was never translated。") == [
+        "the rest of this sentence was never translated"]
+    assert zh.english_runs("见 `the rest of this code is not prose at all` 与 "
+                           "$a + b = c$ 以及 {cite}`some key with many words here too`。") == []
+
+
 _ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # abbreviations (DP, AUC, LiRA) are allowed
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{2,}\b")  # "All", "None"; or a name ("Song") in Chinese
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english(value: str) -> bool:
+    """Whether a glued value shows English words (a name inside Chinese text is fine)."""
+    return bool(_ENGLISH_WORD.search(value)) or (
+        bool(_CAPITALISED.search(value)) and not _CHINESE.search(value))
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
@@ -71,7 +92,7 @@ def test_glued_words_in_chinese_prose_are_chinese(notebook):
     quoted = {name for cell in chinese["cells"] if cell["cell_type"] == "markdown"
               for name in zh_build.glue_roles("".join(cell["source"]))}
     english = {name: texts[name][:70] for name in sorted(quoted)
-               if _ENGLISH_WORD.search(texts.get(name, ""))}
+               if _english(texts.get(name, ""))}
     assert not english, f"{notebook.stem}: English glued into Chinese prose (add zh=): {english}"
 
 

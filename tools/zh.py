@@ -74,6 +74,19 @@ def prose(text: str) -> str:
     return " ".join(re.findall(r"[A-Za-z]{3,}", text))
 
 
+_ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,;-]+[a-z]{2,}){5,}\b")
+
+
+def english_runs(text: str) -> list[str]:
+    """Runs of six or more English words in a Chinese text's prose (code, math, roles, links
+    and comments left out): a sentence left untranslated."""
+    text = re.sub(r"^```(?!\{).*?^```|<!--.*?-->|https?://\S+", " ", text, flags=re.S | re.M)
+    text = re.sub(r"^(?:```|:::).*$|^:\w+:.*$", " ", text, flags=re.M)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", text, flags=re.S)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\]\([^)]*\)", " ", text)
+    return _ENGLISH_RUN.findall(text)
+
+
 def needs_translation(english: str) -> bool:
     """Whether an English text has prose to translate (not only code, math or citations)."""
     return len(prose(english).split()) >= 3
