@@ -258,7 +258,7 @@ determinism-current: $(VENV_CUR)/.installed nb-current test-student
 execute: $(VENV)/.installed
 	for nb in $(or $(NB),$(NOTEBOOKS)); do \
 	  $(STRICT) MPLBACKEND=$(INLINE) $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" \
-	    || exit 1; done
+	    || exit 1; $(VENV)/bin/python tests/glue_values.py record "$$nb"; done
 
 bench: $(VENV)/.installed
 	for b in $(filter-out benchmarks/opacus_baseline.py,$(wildcard benchmarks/*.py)); do \

@@ -21,6 +21,8 @@ text/plain}``.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -111,6 +113,56 @@ def glued_in_notebook(path) -> list[tuple[int, str, str]]:
             for name, text in glued_in_outputs(cell.get("outputs", []))]
 
 
+# --- which machine executed the committed notebooks ----------------------------------------
+# Training in floating point is deterministic on one machine, not across machine types: the
+# kernels of TensorFlow and of numpy's BLAS pick their vector instructions and their blocking
+# (by cache size) from the CPU, and sum in another order. `make execute` records the machine
+# of each committed notebook in EXECUTED_ON; the pinned comparison against the committed
+# notebooks is exact on that kind of machine and skipped, with both machines named, elsewhere.
+EXECUTED_ON = Path(__file__).resolve().parents[1] / "notebooks" / "executed_on.json"
+_ISA = ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+        "avx512_fp16", "amx_tile")
+
+
+def machine() -> str:
+    """What decides a run's floating-point results here: vector instruction sets, L2 cache,
+    cores and numpy's BLAS kernel (e.g. ``"avx+avx2+fma+avx512f; L2 2048K; 2 cores; BLAS
+    SkylakeX"``)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = set()
+    if cpuinfo.exists():
+        line = next((ln for ln in cpuinfo.read_text().splitlines() if ln.startswith("flags")), "")
+        flags = set(line.split(":", 1)[-1].split())
+    l2 = Path("/sys/devices/system/cpu/cpu0/cache/index2/size")
+    try:
+        import numpy  # noqa: F401 -- loads the BLAS that threadpoolctl inspects
+        import threadpoolctl
+
+        blas = next((i.get("architecture") or i.get("internal_api") for i in
+                     threadpoolctl.threadpool_info() if i.get("user_api") == "blas"), "?")
+    except ImportError:
+        blas = "?"
+    return (f"{'+'.join(f for f in _ISA if f in flags) or 'unknown ISA'}; "
+            f"L2 {l2.read_text().strip() if l2.exists() else '?'}; {os.cpu_count()} cores; "
+            f"BLAS {blas}")
+
+
+def executed_on(stem: str) -> str | None:
+    """The machine that executed the committed notebook ``stem`` (None: not recorded)."""
+    if not EXECUTED_ON.exists():
+        return None
+    return json.loads(EXECUTED_ON.read_text(encoding="utf-8")).get(stem)
+
+
+def record_execution(paths) -> None:
+    """Record this machine as the one that executed the notebooks ``paths`` (make execute)."""
+    table = json.loads(EXECUTED_ON.read_text(encoding="utf-8")) if EXECUTED_ON.exists() else {}
+    here = machine()
+    table.update({Path(p).stem: here for p in paths})
+    EXECUTED_ON.write_text(json.dumps(dict(sorted(table.items())), indent=1) + "\n",
+                           encoding="utf-8")
+
+
 def read_log(path) -> dict[str, list[tuple[int, str, str]]]:
     """A glue log (JSON lines) as {notebook stem: [(cell, name, text), ...]}."""
     runs: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -183,3 +235,9 @@ def pytest_runtest_call(item):
     if rows:
         with open(path, "a", encoding="utf-8") as log:
             log.writelines(json.dumps(row) + "\n" for row in rows)
+
+
+if __name__ == "__main__":  # python tests/glue_values.py record NOTEBOOK... (make execute)
+    if sys.argv[1:2] != ["record"] or len(sys.argv) < 3:
+        raise SystemExit("usage: python tests/glue_values.py record NOTEBOOK.ipynb ...")
+    record_execution(sys.argv[2:])

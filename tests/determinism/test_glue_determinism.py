@@ -10,7 +10,11 @@ by the unit stages (``--ignore=tests/determinism``). Environment:
   reference: set ``GLUE_REFERENCE_IS_PREFIX=1``.
 
 A mismatch names notebook, glue name and both values. Values that measure time are skipped
-by name (``glue_values.TIMING``, each with its reason).
+by name (``glue_values.TIMING``, each with its reason). Against the committed notebooks the
+comparison is exact on the kind of machine that executed them (``notebooks/executed_on.json``,
+written by ``make execute``) and skipped, naming both machines, on another kind: training in
+floating point repeats on one machine, not across machine types. The current stack's
+comparison (student edition against ``nb-current``) always runs on one machine.
 """
 
 import os
@@ -43,6 +47,11 @@ def test_glued_values_repeat_in_a_fresh_process(path, logs):
     run, reference = logs
     stem = path.stem
     if reference is None:
+        stamped, here = gv.executed_on(stem), gv.machine()
+        if stamped is not None and stamped != here:
+            pytest.skip(f"{stem}: the committed notebook was executed on another kind of machine "
+                        f"({stamped}; here: {here}); floating-point training differs between "
+                        "machine types, so only a run on that kind of machine is compared")
         ref_values, ref_label = gv.glued_in_notebook(path), "committed notebook"
         hint = ("nondeterminism, or the committed notebook is stale (code changed since it "
                 "was executed: `make execute NB=notebooks/" + path.name + "`)")

@@ -120,3 +120,17 @@ def test_the_plugin_logs_an_nbval_run(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert gv.read_log(log) == {"07_tiny": [(0, "x", "0.25"), (2, "label", "'lower'")]}
+
+
+def test_the_machine_that_executed_each_notebook_is_recorded(tmp_path, monkeypatch):
+    here = gv.machine()
+    assert "cores" in here and "BLAS" in here and "L2" in here
+    monkeypatch.setattr(gv, "EXECUTED_ON", tmp_path / "executed_on.json")
+    assert gv.executed_on("01_background") is None
+    gv.record_execution(["notebooks/01_background.ipynb"])
+    assert gv.executed_on("01_background") == here and gv.executed_on("41_minmax") is None
+
+
+def test_every_committed_notebook_names_its_machine():
+    table = json.loads(gv.EXECUTED_ON.read_text(encoding="utf-8"))
+    assert sorted(table) == [p.stem for p in NOTEBOOKS]
