@@ -1,7 +1,6 @@
 """The Chinese edition (tools/zh.py, tools/zh_build.py): the English notebooks' code and outputs,
 every markdown cell translated and current, the same glued numbers, every page translated."""
 
-import importlib.util
 import json
 import pathlib
 import re
@@ -12,11 +11,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-_spec = importlib.util.spec_from_file_location("zh", ROOT / "tools" / "zh.py")
-zh = importlib.util.module_from_spec(_spec)
-sys.modules["zh"] = zh
-_spec.loader.exec_module(zh)
 import zh_build  # noqa: E402
+
+zh = zh_build.zh  # the module zh_build uses, so that patching zh.ZH reaches it
 
 CHAPTERS = zh.chapters()
 _GLUE = re.compile(r"\{glue:(?:text|md|math|figure|any)?\}`([^`:]+)")
