@@ -167,3 +167,23 @@ def trained_vowels_masked():
     model.fit(vowels.x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
     idx = data.stratified_subset(vowels.y_test, 60, seed=0)
     return model, vowels.x_test[idx], vowels.y_test[idx], vowels.mask("test")[idx]
+
+
+@pytest.fixture()
+def chinese_hint(monkeypatch):
+    """``chinese_hint(exercise_id, answer, **context)``: check a wrong answer with the feedback
+    in Chinese and assert the hint is the checker's Chinese twin (not the English fallback)."""
+    from rnnsec import check
+    from rnnsec.check import _core
+
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+    monkeypatch.setattr(_core, "_CHOSEN", ["zh"])
+
+    def run(exercise_id, answer, **context):
+        result = check.exercise(exercise_id, answer, **context)
+        assert result.passed is False and result.language == "zh", result
+        assert result.message.startswith("提示："), result
+        assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):]), result
+        return result
+
+    return run

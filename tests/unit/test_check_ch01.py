@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.adversarial import fgsm
 
@@ -74,11 +73,6 @@ def test_strict_mode_raises(toy, monkeypatch):
         check.exercise("1-1", 1.0, model=model, x=x, y=y, mask=mask)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a budget given as text)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("1-1", "0.3", model=None, x=None, y=None, mask=None)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("1-1", "0.3", model=None, x=None, y=None, mask=None)

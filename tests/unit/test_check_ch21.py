@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.adversarial import nearest_neighbors, pgd, simba, word_substitution
 from rnnsec.compat import keras
@@ -93,12 +92,7 @@ def test_strict_mode_raises(toy, monkeypatch):
                        mask=mask, epsilon=0.2)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a list, not a dict)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("2.1-1", [0.5, 0.4, 0.3, 0.3], model=None, x=None, y=None, mask=None,
-                            epsilon=0.2)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("2.1-1", [0.5, 0.4, 0.3, 0.3], model=None, x=None, y=None, mask=None,
+                 epsilon=0.2)

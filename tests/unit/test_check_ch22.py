@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.data import Canary, CharVocab
 from rnnsec.models import char_language_model
@@ -106,11 +105,6 @@ def test_strict_mode_raises(monkeypatch):
         check.exercise("2.2-1", 1.0)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a number given as text)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("2.2-1", "1.44")
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("2.2-1", "1.44")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.adversarial import evaluate_robustness, pgd
 from rnnsec.privacy import attacks
@@ -93,11 +92,6 @@ def test_strict_mode_raises(monkeypatch):
         check.exercise("2.3-1", 1.0, logged_epsilon=5.0, **EPS_CONTEXT)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a number given as text)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("2.3-1", "8.0", logged_epsilon=5.0, **EPS_CONTEXT)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("2.3-1", "8.0", logged_epsilon=5.0, **EPS_CONTEXT)

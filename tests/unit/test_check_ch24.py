@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check, poisoning
 
 
@@ -63,11 +62,6 @@ def test_records_covered():
     assert _fails(check.exercise("2.4-3", 1.5, **context))
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (not a whole number of records)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("2.4-3", 1.5, p_clean=0.03, epsilon=0.65, delta=1e-5)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("2.4-3", 1.5, p_clean=0.03, epsilon=0.65, delta=1e-5)

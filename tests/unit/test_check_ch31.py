@@ -2,7 +2,6 @@
 
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.adversarial import fgsm, pgd, simba
 
@@ -68,11 +67,6 @@ def test_strict_mode_raises(monkeypatch):
         check.exercise("3.1-1", {**GOOD_PASSES, "standard": 2})
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a list, not a dict)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("3.1-1", list(GOOD_PASSES.values()))
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("3.1-1", list(GOOD_PASSES.values()))

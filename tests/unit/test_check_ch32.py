@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.compat import per_example_loss
 from rnnsec.models import sequence_classifier
@@ -104,12 +103,7 @@ def test_strict_mode_raises(monkeypatch):
                        delta=DELTA)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a list, not a number)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("3.2-1", [1.0], n_examples=N, batch_size=BATCH, epochs=EPOCHS,
-                            delta=DELTA)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("3.2-1", [1.0], n_examples=N, batch_size=BATCH, epochs=EPOCHS,
+                 delta=DELTA)

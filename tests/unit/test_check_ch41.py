@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.compat import keras
 
@@ -141,11 +140,6 @@ def test_strict_mode_raises(linear, monkeypatch):
         check.exercise("4.1-1", np.logaddexp(0, -margin), model=model, x=x, y=y)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a list, not a dict)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("4.1-3", [0.1], weights=None, x=None, y=None)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("4.1-3", [0.1], weights=None, x=None, y=None)

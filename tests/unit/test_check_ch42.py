@@ -4,7 +4,6 @@ import math
 
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.check.ch42 import gaussian_epsilon
 from rnnsec.privacy import accounting
@@ -79,11 +78,6 @@ def test_strict_mode_raises(monkeypatch):
         check.exercise("4.2-4", {"threshold": 0.5, "sigma": 1.0})
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (no violation)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("4.2-4", {"threshold": 0.5, "sigma": 1.0})
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("4.2-4", {"threshold": 0.5, "sigma": 1.0})

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.adversarial import evaluate_robustness
 
@@ -93,12 +92,7 @@ def test_strict_mode_raises(monkeypatch, toy):
                        epsilon=0.5)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a tuple, not a dict)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("5.1-1", (0.9, 0.5), model=None, x=None, y=None, x_eval=None,
-                            y_eval=None, epsilon=0.1)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("5.1-1", (0.9, 0.5), model=None, x=None, y=None, x_eval=None,
+                 y_eval=None, epsilon=0.1)

@@ -2,7 +2,6 @@
 
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.privacy import accounting
 
@@ -53,11 +52,6 @@ def test_strict_mode_raises(monkeypatch):
         check.exercise("5.2-1", {"article": 0.93, "correct": 0.11})
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (the two accuracies swapped)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("5.2-1", {"article": 0.93, "correct": 0.11})
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("5.2-1", {"article": 0.93, "correct": 0.11})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check
 from rnnsec.privacy import attacks
 from rnnsec.privacy.audit import one_run_audit
@@ -87,12 +86,7 @@ def test_strict_mode_raises(monkeypatch):
                        threshold=0.01)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (three counts, not four)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("6.1-2", (1, 2, 3), losses=[0.0] * 6, is_member=[1, 0] * 3,
-                            threshold=0.01)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("6.1-2", (1, 2, 3), losses=[0.0] * 6, is_member=[1, 0] * 3,
+                 threshold=0.01)

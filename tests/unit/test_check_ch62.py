@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import rnnsec.check._core
 from rnnsec import check, set_seed
 from rnnsec.compat import keras
 from rnnsec.models import sequence_classifier
@@ -102,12 +101,7 @@ def test_strict_mode_raises_on_a_wrong_answer(monkeypatch):
                        target_epsilon=TARGET)
 
 
-def test_hint_in_chinese(monkeypatch):
+def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a number given as text)."""
-    monkeypatch.delenv("RNNSEC_STRICT_CHECKS", raising=False)
-    monkeypatch.setattr(rnnsec.check._core, "_CHOSEN", ["zh"])
-    result = check.exercise("6.2-1", "1.2", sampling_rate=Q, steps=STEPS, delta=DELTA,
-                            target_epsilon=TARGET)
-    assert result.passed is False and result.language == "zh"
-    assert result.message.startswith("提示：")
-    assert any("\u4e00" <= c <= "\u9fff" for c in result.message[len("提示："):])
+    chinese_hint("6.2-1", "1.2", sampling_rate=Q, steps=STEPS, delta=DELTA,
+                 target_epsilon=TARGET)
