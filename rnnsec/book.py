@@ -44,6 +44,13 @@ def glue(name: str, value, *, display: bool = False, zh: str | None = None) -> N
         _record(name + ZH_SUFFIX, zh, display)
 
 
+
+def glue_interval(name: str, interval, digits: int = 3, *, signed: bool | None = None) -> None:
+    """Glue ``interval`` (an :class:`rnnsec.stats.Interval`) in its prose form, "+0.021 (95%
+    interval -0.010 to +0.052)", with its Chinese twin (``glue(..., zh=...)``)."""
+    glue(name, interval.text(digits, signed=signed, prose=True),
+         zh=interval.text(digits, signed=signed, prose=True, language="zh"))
+
 def _record(name: str, value, display: bool) -> None:
     try:
         from IPython import get_ipython

@@ -30,6 +30,12 @@ def test_glue_records_like_myst_nb(monkeypatch):
     book.glue("verdict", "within the noise", zh="在噪声之内")
     assert [m["scrapbook"]["name"] for _, m in shown[1:]] == ["verdict", "verdict__zh"]
     assert shown[2][0] == {book.GLUE_PREFIX + "text/plain": "'在噪声之内'"}
+    from rnnsec.stats import Interval
+
+    book.glue_interval("gap", Interval(0.021, -0.01, 0.052, 0.95, "x", difference=True))
+    assert [(o[book.GLUE_PREFIX + "text/plain"], m["scrapbook"]["name"]) for o, m in shown[3:]] == [
+        ("'+0.021 (95% interval -0.010 to +0.052)'", "gap"),
+        ("'+0.021（95% 区间 -0.010 至 +0.052）'", "gap__zh")]
     InteractiveShell.clear_instance()
 
 
