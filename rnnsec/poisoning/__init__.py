@@ -13,6 +13,9 @@
 - Defences (``rnnsec.poisoning.defences``): ``spectral_signatures`` (Tran et al. 2018)
   and ``activation_clustering`` (Chen et al. 2018) on ``penultimate_features`` (the RNN's
   final hidden state), scored by ``detection_report`` (TPR and FPR with intervals).
+- Model repair (``rnnsec.poisoning.pruning``): ``fine_prune`` (Liu, Dolan-Gavitt & Garg
+  2018: prune the final hidden units that clean data leaves least active, then fine-tune on
+  clean data), ``pruning_curve``, ``prune_classifier``, ``unit_activity``.
 - Test-time filtering for text (``rnnsec.poisoning.onion``): ``onion_scores`` and
   ``onion_filter`` (Qi et al. 2021's outlier-word removal) with a ``BigramLanguageModel``.
 - The DP link (``rnnsec.poisoning.bounds``): ``group_privacy_bound`` and
@@ -40,6 +43,14 @@ from rnnsec.poisoning.poison import (
     poison_count,
     poison_dataset,
 )
+from rnnsec.poisoning.pruning import (
+    FinePruned,
+    PruningCurve,
+    fine_prune,
+    prune_classifier,
+    pruning_curve,
+    unit_activity,
+)
 from rnnsec.poisoning.targeted import TargetedPoison, poison_targets
 from rnnsec.poisoning.triggers import (
     SequenceTrigger,
@@ -55,6 +66,8 @@ __all__ = [
     "BackdoorReport", "evaluate_backdoor",
     "penultimate_features", "spectral_signatures", "activation_clustering", "Detection",
     "DetectionReport", "detection_report",
+    "unit_activity", "PruningCurve", "pruning_curve", "prune_classifier", "FinePruned",
+    "fine_prune",
     "BigramLanguageModel", "onion_scores", "onion_filter",
     "group_privacy_bound", "poisoning_success_bound",
 ]

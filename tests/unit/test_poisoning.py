@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rnnsec import poisoning as P
+from rnnsec import stats
 
 # ------------------------------------------------------------------------------- triggers
 
@@ -264,6 +265,79 @@ def test_defences_detect_the_backdoor_in_the_final_hidden_state(backdoored_digit
         assert report.tpr.low > report.fpr.high, report  # well above chance
     with pytest.raises(TypeError, match="functional Keras model"):
         P.penultimate_features(lambda x: x, data.x)
+
+
+def _test_split(ds, n_clean=120):
+    from rnnsec.data.subsets import stratified_subset
+
+    clean = stratified_subset(ds.y_test, n_clean, seed=0)
+    rest = np.setdiff1d(np.arange(len(ds.y_test)), clean)
+    return (ds.x_test[clean], ds.y_test[clean]), (ds.x_test[rest], ds.y_test[rest])
+
+
+def test_pruning_curve_is_the_accuracy_of_the_pruned_models(backdoored_digits):
+    model, _, _, ds = backdoored_digits
+    (x, y), _ = _test_split(ds)
+    curve = P.pruning_curve(model, x, y)
+    activity = P.unit_activity(model, x)
+    assert sorted(curve.order.tolist()) == list(range(64))
+    assert np.all(np.diff(activity[curve.order]) >= 0)  # least active first
+    for k in (0, 5, 30, 63):
+        pruned = P.prune_classifier(model, curve.order[:k])
+        accuracy = np.mean(pruned.predict(x, verbose=0).argmax(1) == y)
+        assert accuracy == pytest.approx(curve.accuracy[k]), k
+    # the original model is not changed by pruning a copy
+    assert np.mean(model.predict(x, verbose=0).argmax(1) == y) == pytest.approx(
+        curve.accuracy[0])
+
+
+def test_units_within_stops_at_the_first_larger_drop():
+    curve = P.PruningCurve(np.arange(6), np.array([0.9, 0.9, 0.88, 0.8, 0.89, 0.5]))
+    assert curve.units_within(0.0) == 1
+    assert curve.units_within(0.02) == 2  # 0.80 at k = 3 stops it; 0.89 after is not reached
+    assert curve.units_within(0.1) == 4
+    assert curve.units_within(1.0) == 5
+    with pytest.raises(ValueError, match="max_accuracy_drop"):
+        curve.units_within(-0.1)
+
+
+def test_fine_pruning_holds_pruned_units_at_zero_and_weakens_the_backdoor(backdoored_digits):
+    model, _, trigger, ds = backdoored_digits
+    (x_clean, y_clean), (x_eval, y_eval) = _test_split(ds)
+    before = P.evaluate_backdoor(model, x_eval, y_eval, trigger=trigger, target=0, seed=1)
+    result = P.fine_prune(model, x_clean, y_clean, max_accuracy_drop=0.1, epochs=10,
+                          learning_rate=3e-3)
+    assert len(result.pruned) == result.curve.units_within(0.1) > 0
+    # the fine-tuned copy ignores the pruned units: their classifier rows can be anything
+    logits = result.model.predict(x_eval, verbose=0)
+    dense = result.model.layers[-1]
+    kernel, bias = dense.get_weights()
+    kernel[result.pruned] = 100.0
+    dense.set_weights([kernel, bias])
+    assert np.allclose(result.model.predict(x_eval, verbose=0), logits, atol=1e-5)
+    after = P.evaluate_backdoor(result.model, x_eval, y_eval, trigger=trigger, target=0, seed=1)
+    n = int(np.sum(y_eval != 0))
+    drop = stats.proportion_difference_interval(after.attack_success.estimate,
+                                                before.attack_success.estimate, n_a=n, n_b=n)
+    assert drop.high < 0, (before, after)
+    assert after.clean_accuracy.estimate > before.clean_accuracy.estimate - 0.1, after
+    only_tuned = P.fine_prune(model, x_clean, y_clean, max_accuracy_drop=None, epochs=1)
+    assert len(only_tuned.pruned) == 0
+
+
+def test_pruning_arguments_are_checked(backdoored_digits):
+    model, _, _, ds = backdoored_digits
+    (x, y), _ = _test_split(ds)
+    with pytest.raises(ValueError, match="units must be distinct"):
+        P.prune_classifier(model, [64])
+    with pytest.raises(ValueError, match="units must be distinct"):
+        P.prune_classifier(model, [3, 3])
+    with pytest.raises(ValueError, match="epochs"):
+        P.fine_prune(model, x, y, epochs=-1)
+    with pytest.raises(ValueError, match="max_accuracy_drop"):
+        P.fine_prune(model, x, y, max_accuracy_drop=1.5)
+    with pytest.raises(ValueError, match="learning_rate"):
+        P.fine_prune(model, x, y, learning_rate=0.0)
 
 
 # ------------------------------------------------------------------------------- ONION
