@@ -116,6 +116,21 @@ def test_the_bold_check_finds_what_commonmark_does_not_render():
     assert zh.unrendered_bold("`**kwargs`") == []
 
 
+@pytest.mark.parametrize("path", sorted(zh.ZH.rglob("*.md")), ids=lambda p: p.name)
+def test_no_line_break_inside_chinese_text(path):
+    lines = zh.cjk_line_breaks(path.read_text(encoding="utf-8"))
+    assert not lines, f"{path.name}: lines {lines} continue Chinese text (renders as a space)"
+
+
+def test_the_line_break_check_skips_code_and_headings():
+    assert zh.cjk_line_breaks("这是第一行，\n第二行。") == [2]
+    assert zh.cjk_line_breaks("这是第一行，\n  **第二**行。") == [2]
+    assert zh.cjk_line_breaks("```python\n# 中文，\n中文\n```") == []
+    assert zh.cjk_line_breaks("## 标题\n正文") == []
+    assert zh.cjk_line_breaks("```{exercise}\n中文，\n中文\n```") == [3]
+    assert zh.cjk_line_breaks("使用\nLSTM 模型") == []
+
+
 @pytest.mark.parametrize("page", zh.pages(), ids=lambda p: p.name)
 def test_every_front_page_is_translated_and_current(page):
     assert zh.page_status(page) == "translated", f"zh/book/{page.name}: python tools/zh.py page"

@@ -186,6 +186,39 @@ def unrendered_bold(paragraph: str) -> list[int]:
     return bad
 
 
+_CJK_CHAR = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+_FENCE = re.compile(r"^\s*(`{3,})(.*)$")
+_CODE_FENCE = re.compile(r"^\{(code-cell|eval-rst|code|code-block|nb-exec-table)\}|^[A-Za-z]")
+
+
+def cjk_line_breaks(text: str) -> list[int]:
+    """Line numbers (1-based) of lines that continue a Chinese line with Chinese text.
+
+    A line break inside a paragraph renders as a space, which Chinese text does not have
+    ("这里； 每个"): a line that ends with a Chinese character or punctuation mark must not be
+    followed, in the same paragraph, by one that starts with one (emphasis marks allowed
+    before it). Code fences are skipped; directive fences (exercises, the glossary) are not.
+    """
+    found, stack, previous = [], [], ""
+    for number, line in enumerate(text.split("\n"), 1):
+        fence = _FENCE.match(line)
+        in_code = any(code for _, code in stack)
+        if fence:
+            ticks, info = fence.groups()
+            if stack and stack[-1][0] == ticks and not info.strip():
+                stack.pop()
+            elif not in_code:
+                stack.append((ticks, bool(_CODE_FENCE.match(info.strip()))))
+            previous = ""
+            continue
+        if (not in_code and re.search(_CJK_CHAR + "$", previous)
+                and not previous.lstrip().startswith("#")
+                and re.match(r"\s*(\*{1,2})?" + _CJK_CHAR, line)):
+            found.append(number)
+        previous = line
+    return found
+
+
 def chapters() -> list[pathlib.Path]:
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
