@@ -5,7 +5,8 @@ notebook: raw cells carry otter's ``# BEGIN QUESTION`` / ``# BEGIN TESTS`` marke
 this tool writes, under ``OUT_DIR``:
 
 - ``student/aN_name.ipynb``: solutions replaced by ``...``, the public tests only (run by
-  ``grader.check("q1")``), the proofs' answer cells blank;
+  ``grader.check("q1")``; also written into the setup cell, which puts them in ``tests/`` in
+  Colab), the proofs' answer cells blank;
 - ``instructor/aN_name.ipynb``: the solutions, the proofs' model answers and rubrics, and every
   test, public and hidden;
 - ``autograder/aN_name.zip``: otter's autograder (also Gradescope's upload), whose tests
@@ -69,13 +70,30 @@ def read_source(path: pathlib.Path):
     return jupytext.read(path, fmt="md:myst")
 
 
-def autograder_requirements() -> str:
-    """What the autograder installs: this release of rnnsec (tools/setup_cell.py's one install
-    source, the tag ``v<version>`` of _config.yml's repository)."""
+def _setup_cell_module():
     sys.path.insert(0, str(ROOT / "tools"))
     import setup_cell
 
-    return setup_cell.requirement() + "\n"
+    return setup_cell
+
+
+def embed_public_tests(path: pathlib.Path) -> None:
+    """Fill the setup cell's ``PUBLIC_TESTS`` in the student edition ``path`` with the public
+    tests otter keeps in its metadata, so that the cell can write them to ``tests/`` in Colab,
+    whose kernel cannot read the notebook file."""
+    nb = nbformat.read(path, as_version=4)
+    tests = dict(nb.metadata.get("otter", {}).get("tests", {}))
+    if not tests:
+        raise ValueError(f"{path.name}: otter wrote no public tests into the metadata")
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.source = _setup_cell_module().with_public_tests(cell.source, tests)
+    nbformat.write(nb, path)
+
+
+def autograder_requirements() -> str:
+    """What the autograder installs: this release of rnnsec (tools/setup_cell.py's one install
+    source, the tag ``v<version>`` of _config.yml's repository)."""
+    return _setup_cell_module().requirement() + "\n"
 
 
 def build_one(source: pathlib.Path, out_dir: pathlib.Path) -> dict:
@@ -99,6 +117,7 @@ def build_one(source: pathlib.Path, out_dir: pathlib.Path) -> dict:
             (out_dir / edition).mkdir(parents=True, exist_ok=True)
             suffix = ".zip" if edition == "autograder" else ".ipynb"
             shutil.copyfile(path, out_dir / edition / f"{name}{suffix}")
+    embed_public_tests(out_dir / "student" / f"{name}.ipynb")
     summary = {"assignment": name, "questions": questions(nb)}
     (out_dir / "autograder" / f"{name}.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary

@@ -12,7 +12,7 @@ EDITIONS = pathlib.Path(os.environ.get("ASSIGNMENTS_DIR", ROOT / "_build/edition
 @pytest.fixture(scope="session")
 def editions() -> pathlib.Path:
     assert (EDITIONS / "autograder").is_dir(), f"{EDITIONS} missing: run `make assignments`"
-    return EDITIONS
+    return EDITIONS.resolve()
 
 
 @pytest.fixture(scope="session")
