@@ -15,26 +15,37 @@ _WIDTHS = (1, 2, 4, 8, 16)
 
 
 @register("2.2-1", topic="expected exposure of a uniformly random rank")
-def _random_rank(answer, **_) -> Message:
+def _random_rank(answer, *, ranks, n: int) -> Message:
     value = as_number(answer, "the simulated mean exposure (bits)",
                       zh="模拟得到的平均暴露度（比特）")
-    limit = 1 / math.log(2)
+    require(isinstance(n, (int, np.integer)) and n >= 10**4,
+            f"simulate ranks out of N >= 10**4 candidates (the exercise uses 10**6), got n={n!r}",
+            zh=f"请从 N >= 10**4 个候选中模拟排名（练习中用的是 10**6），而你给的是 n={n!r}")
+    r = np.asarray(ranks)
+    require(r.ndim == 1 and len(r) >= 10**4 and np.issubdtype(r.dtype, np.integer),
+            "ranks should be a 1-D array of at least 10,000 simulated integer ranks",
+            zh="ranks 应当是一个至少包含 10,000 个模拟整数排名的一维数组")
+    require(r.min() >= 1 and r.max() <= n, f"a rank lies in 1..N = 1..{n}; yours run from "
+                                           f"{r.min()} to {r.max()}",
+            zh=f"排名位于 1..N = 1..{n} 之中；你的排名从 {r.min()} 到 {r.max()}")
+    spread = abs(np.mean(r / n) - 0.5) * math.sqrt(12 * len(r))  # z-score of a uniform mean
+    require(spread < 5, "these ranks are not uniform on 1..N: draw each one with "
+                        "rng.integers(1, N + 1)",
+            zh="这些排名在 1..N 上不是均匀分布的：请用 rng.integers(1, N + 1) 抽取每个排名")
+    bits = float(np.mean(math.log2(n) - np.log2(r)))
+    nats = float(np.mean(math.log(n) - np.log(r)))
     require(value > 0, "exposure log2 N - log2 rank is never negative; check the sign",
             zh="暴露度 log2 N - log2 rank 永远不会是负的；请检查符号")
-    require(value < 5, "that is far too large: did you return log2 N instead of the mean of "
-                       "log2 N - log2 rank over the simulated ranks?",
-            zh="这个值太大了：你是否返回了 log2 N，而不是 log2 N - log2 rank "
-               "在模拟排名上的平均值？")
-    require(abs(value - 1.0) > 0.05 or abs(value - limit) < 0.05,
-            "about 1.0 is the answer in nats (natural logarithms); exposure is in bits",
-            zh="约 1.0 是以奈特（自然对数）为单位的答案；暴露度以比特为单位")
-    require(abs(value - limit) < 0.05, "the mean of log2 N - log2 R for R uniform on 1..N "
-                                       "should settle near a constant as N grows; simulate "
-                                       "more ranks and use log2",
-            zh="当 R 在 1..N 上均匀分布时，随着 N 增大，log2 N - log2 R 的平均值应当稳定在"
-               "一个常数附近；请模拟更多的排名，并使用 log2")
-    return say(f"The mean tends to 1/ln 2 = {limit:.3f} bits whatever N is.",
-               f"无论 N 是多少，平均值都趋于 1/ln 2 = {limit:.3f} 比特。")
+    require(abs(value - nats) > 1e-6 or abs(value - bits) < 1e-6,
+            "that is the mean in nats (natural logarithms); exposure is in bits",
+            zh="这是以奈特（自然对数）为单位的平均值；暴露度以比特为单位")
+    require(abs(value - bits) < 1e-6, "not the mean of log2 N - log2 rank over your ranks",
+            zh="这不是在你的排名上 log2 N - log2 rank 的平均值")
+    limit = 1 / math.log(2)
+    return say(f"Mean exposure {bits:.3f} bits over {len(r)} ranks; it tends to 1/ln 2 = "
+               f"{limit:.3f} bits whatever N is.",
+               f"在 {len(r)} 个排名上平均暴露度为 {bits:.3f} 比特；无论 N 是多少，它都趋于 "
+               f"1/ln 2 = {limit:.3f} 比特。")
 
 
 def _smallest_width(answer, key: str, works) -> None:

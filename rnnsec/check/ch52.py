@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from rnnsec.check._core import Message, as_dict, as_number, register, require, say
 from rnnsec.check.ch42 import check_smallest_noise, close
 from rnnsec.privacy import accounting
 
 
+def _accuracy(model, x, y) -> float:
+    from rnnsec.privacy.attacks import model_logits
+
+    return float(np.mean(model_logits(model, x).argmax(axis=1) == np.asarray(y)))
+
+
 @register("5.2-1", topic="test accuracy with the article's loss and with the correct one")
-def _loss_error(answer) -> Message:
+def _loss_error(answer, *, models, x, y) -> Message:
     given = as_dict(answer, ("article", "correct"), "loss_accuracy", zh="loss_accuracy 字典")
     acc = {k: as_number(given[k], f"the accuracy ({k})", zh=f"准确率（{k}）")
            for k in ("article", "correct")}
     require(all(0.0 <= a <= 1.0 for a in acc.values()),
             "give accuracies as fractions in [0, 1], not percentages",
             zh="请把准确率作为 [0, 1] 中的比例给出，而不是百分数")
+    trained = as_dict(models, ("article", "correct"), "models", zh="models 字典")
+    for key in ("article", "correct"):
+        measured = _accuracy(trained[key], x, y)
+        require(abs(acc[key] - measured) <= 1.0 / len(y),
+                f"loss_accuracy[{key!r}] = {acc[key]:.3f} is not the test accuracy of "
+                f"models[{key!r}] on (x, y), which is {measured:.3f}",
+                zh=f"loss_accuracy[{key!r}] = {acc[key]:.3f} 不是 models[{key!r}] 在 (x, y) "
+                   f"上的测试准确率，后者为 {measured:.3f}")
     require(acc["correct"] >= acc["article"] + 0.3,
             "the two accuracies should differ a lot: is 'article' the run with "
             "categorical_crossentropy on one-hot labels (logits read as probabilities) and "

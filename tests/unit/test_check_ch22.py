@@ -40,11 +40,18 @@ def test_random_rank():
     n = 10**6
     ranks = rng.integers(1, n + 1, size=100_000)
     good = float(np.mean(np.log2(n) - np.log2(ranks)))
-    assert check.exercise("2.2-1", good).passed is True
-    assert _fails(check.exercise("2.2-1", float(np.mean(np.log(n) - np.log(ranks)))))  # nats
-    assert _fails(check.exercise("2.2-1", math.log2(n)))
-    assert _fails(check.exercise("2.2-1", -good))
-    assert _fails(check.exercise("2.2-1", "1.44"))
+    ctx = {"ranks": ranks, "n": n}
+    assert check.exercise("2.2-1", good, **ctx).passed is True
+    assert _fails(check.exercise("2.2-1", float(np.mean(np.log(n) - np.log(ranks))), **ctx))
+    assert _fails(check.exercise("2.2-1", math.log2(n), **ctx))
+    assert _fails(check.exercise("2.2-1", -good, **ctx))
+    assert _fails(check.exercise("2.2-1", "1.44", **ctx))
+    assert _fails(check.exercise("2.2-1", 1 / math.log(2), **ctx))  # the limit, typed in
+    low = rng.integers(1, n // 2, size=100_000)  # not uniform on 1..N
+    assert _fails(check.exercise("2.2-1", float(np.mean(np.log2(n) - np.log2(low))),
+                                 ranks=low, n=n))
+    assert _fails(check.exercise("2.2-1", good, ranks=ranks[:100], n=n))  # too few
+    assert _fails(check.exercise("2.2-1", good, ranks=ranks, n=100))  # N too small
 
 
 def test_beam_width(tiny_lm):
@@ -102,9 +109,9 @@ def test_flagged_members():
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError):
-        check.exercise("2.2-1", 1.0)
+        check.exercise("2.2-1", 1.0, ranks=np.arange(1, 10**4 + 1), n=10**4)
 
 
 def test_hint_in_chinese(chinese_hint):
     """Under Chinese the hint is the checker's Chinese twin (a number given as text)."""
-    chinese_hint("2.2-1", "1.44")
+    chinese_hint("2.2-1", "1.44", ranks=np.arange(1, 10**4 + 1), n=10**4)

@@ -13,11 +13,38 @@ def _fails(result):
     assert result.message.startswith("Hint: ") and len(result.message) > 10
 
 
-def test_5_2_1():
-    assert check.exercise("5.2-1", {"article": 0.11, "correct": 0.93}).passed is True
-    _fails(check.exercise("5.2-1", {"article": 0.93, "correct": 0.11}))  # swapped
-    _fails(check.exercise("5.2-1", {"article": 11.0, "correct": 93.0}))  # percentages
-    _fails(check.exercise("5.2-1", {"article": 0.9, "correct": 0.93}))  # both correct loss
+@pytest.fixture(scope="module")
+def two_models():
+    """A linear model that labels its own test set perfectly and one that always says 0,
+    standing in for the correct and the article's loss; the test set and both accuracies."""
+    import numpy as np
+
+    from rnnsec.compat import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 8, 8)).astype("float32")
+    inputs = keras.Input((8, 8))
+    right = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
+    y = right.predict(x, verbose=0).argmax(1)
+    constant = keras.layers.Dense(10, kernel_initializer="zeros",
+                                  bias_initializer=keras.initializers.Constant(
+                                      [1.0] + [0.0] * 9))
+    wrong = keras.Model(inputs, constant(keras.layers.Flatten()(inputs)))
+    context = {"models": {"article": wrong, "correct": right}, "x": x, "y": y}
+    return context, float(np.mean(y == 0)), 1.0
+
+
+def test_5_2_1(two_models):
+    ctx, article, correct = two_models
+    good = {"article": article, "correct": correct}
+    assert check.exercise("5.2-1", good, **ctx).passed is True
+    _fails(check.exercise("5.2-1", {"article": correct, "correct": article}, **ctx))  # swapped
+    _fails(check.exercise("5.2-1", {"article": 100 * article, "correct": 100.0}, **ctx))  # %
+    _fails(check.exercise("5.2-1", {"article": 0.11, "correct": 0.93}, **ctx))  # typed in
+    both = {**ctx, "models": {"article": ctx["models"]["correct"],
+                              "correct": ctx["models"]["correct"]}}
+    _fails(check.exercise("5.2-1", {"article": 1.0, "correct": 1.0}, **both))  # same loss
+    _fails(check.exercise("5.2-1", good, **{**ctx, "models": {"correct": None}}))  # no key
 
 
 def test_5_2_2():
@@ -46,12 +73,12 @@ def test_5_2_3():
                           **ctx))  # one step per epoch
 
 
-def test_strict_mode_raises(monkeypatch):
+def test_strict_mode_raises(monkeypatch, two_models):
     monkeypatch.setenv("RNNSEC_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError, match="5.2-1"):
-        check.exercise("5.2-1", {"article": 0.93, "correct": 0.11})
+        check.exercise("5.2-1", {"article": 0.93, "correct": 0.11}, **two_models[0])
 
 
-def test_hint_in_chinese(chinese_hint):
-    """Under Chinese the hint is the checker's Chinese twin (the two accuracies swapped)."""
-    chinese_hint("5.2-1", {"article": 0.93, "correct": 0.11})
+def test_hint_in_chinese(chinese_hint, two_models):
+    """Under Chinese the hint is the checker's Chinese twin (accuracies typed in)."""
+    chinese_hint("5.2-1", {"article": 0.93, "correct": 0.11}, **two_models[0])
